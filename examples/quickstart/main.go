@@ -1,0 +1,42 @@
+// Command quickstart is a short tour of imagetags: it parses and normalizes
+// a few image references the way a release pipeline or a policy checker
+// would see them.
+//
+//	go run ./examples/quickstart
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/imagetags/imagetags/reference"
+)
+
+func main() {
+	if err := run(os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(1)
+	}
+}
+
+func run(w io.Writer) error {
+	fmt.Fprintln(w, "== references: one canonical form for every way of writing an image")
+	for _, s := range []string{
+		"ubuntu:20.04",
+		"acmecorp/payment-api:v2.4.1",
+		"registry.corp:5000/company/department/software:3",
+		"ghcr.io/acme/payment-api:v2.4.1@sha256:9c1e3a5b7d2f8e4a6c0b2d4f6a8c0e2f4a6b8c0d2e4f6a8b0c2d4e6f8a0b2c4d",
+	} {
+		r, err := reference.Parse(s)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s\n    canonical %s\n    registry=%s repository=%s pulls=%s pinned=%t\n",
+			s, r, r.Registry(), r.Repository(), r.TagOrLatest(), r.IsPinned())
+	}
+	if _, err := reference.Parse("acme/Payment-API:latest"); err != nil {
+		fmt.Fprintln(w, "rejected:", err)
+	}
+	return nil
+}
