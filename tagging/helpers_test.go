@@ -1,0 +1,5 @@
+package tagging
+
+import "github.com/imagetags/imagetags/reference"
+
+func validateTag(tag string) error { return reference.ValidateTag(tag) }
