@@ -1,7 +1,7 @@
 package tagging
 
 import (
-	"slices"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -138,7 +138,7 @@ const (
 // gives an *Error naming the rule and the input. Derive never returns an
 // invalid tag.
 func Derive(f Facts, s Scheme) (Set, error) {
-	d := deriver{f: f, s: s}
+	d := deriver{f: f, s: s, tags: make([]Tag, 0, len(s.Rules)+len(f.Channels)+1)}
 	if err := d.prepare(); err != nil {
 		return Set{}, err
 	}
@@ -158,12 +158,22 @@ func Derive(f Facts, s Scheme) (Set, error) {
 	if err := d.latest(); err != nil {
 		return Set{}, err
 	}
-	slices.SortStableFunc(d.tags, func(a, b Tag) int { return b.Priority - a.Priority })
-	out := d.tags[:0]
-	for _, t := range d.tags {
-		if !slices.ContainsFunc(out, func(o Tag) bool { return o.Name == t.Name }) {
-			out = append(out, t)
+	// Insertion sort: stable, and the tags arrive nearly in order.
+	tags := d.tags
+	for i := 1; i < len(tags); i++ {
+		for j := i; j > 0 && tags[j].Priority > tags[j-1].Priority; j-- {
+			tags[j], tags[j-1] = tags[j-1], tags[j]
 		}
+	}
+	out := tags[:0]
+next:
+	for i := range tags {
+		for j := range out {
+			if out[j].Name == tags[i].Name {
+				continue next
+			}
+		}
+		out = append(out, tags[i])
 	}
 	set := Set{Tags: out, Skipped: d.skipped}
 	if len(out) > 0 {
@@ -174,10 +184,7 @@ func Derive(f Facts, s Scheme) (Set, error) {
 		return Set{}, err
 	}
 	set.Labels = labels
-	set.Annotations = make(map[string]string, len(labels))
-	for k, v := range labels {
-		set.Annotations[k] = v
-	}
+	set.Annotations = maps.Clone(labels)
 	return set, nil
 }
 
@@ -192,6 +199,8 @@ type deriver struct {
 	commit  string // lower-case commit
 
 	ver      *semver.Version // parsed release version, or nil
+	verStr   string          // the version, M.m.p[-pre][+meta]
+	verTag   string          // verStr without build metadata
 	raw      string          // version as given after VersionPrefix, without build metadata
 	existing [][3]uint64     // stable versions among the existing tags
 }
@@ -283,6 +292,12 @@ func (d *deriver) parseVersion() error {
 		return &Error{Rule: "version", Input: in, Reason: "is not a semantic version (want [v]MAJOR[.MINOR[.PATCH]][-prerelease][+build])", Err: ErrInvalidVersion, Cause: err}
 	}
 	d.ver = v
+	// core is exactly what StrictNewVersion accepted: M.m.p[-pre][+meta].
+	d.verStr = core
+	d.verTag = core
+	if i := strings.IndexByte(core, '+'); i >= 0 {
+		d.verTag = core[:i]
+	}
 	return nil
 }
 
@@ -314,7 +329,7 @@ func (d *deriver) rule(r Rule) error {
 		if d.branch == "" {
 			return nil
 		}
-		return d.emitSanitized(r, r.String(), d.branch, pick(r.Priority, prioBranch), Channel, FormBranch, "branch, moves with each push", "branch "+d.branch)
+		return d.emitSanitized(r, r.String(), d.branch, pick(r.Priority, prioBranch), Channel, FormBranch, "branch, moves with each push", "the branch of the build")
 	case RuleBranchSHA:
 		if d.branch == "" || d.commit == "" {
 			return nil
@@ -325,7 +340,7 @@ func (d *deriver) rule(r Rule) error {
 		}
 		r2 := r
 		r2.Suffix = "-" + sha + r.Suffix
-		if err := d.emitSanitized(r2, r.String(), d.branch, pick(r.Priority, prioBranchSHA), Immutable, FormSHA, whySHA, "commit "+sha+" on branch "+d.branch); err != nil {
+		if err := d.emitSanitized(r2, r.String(), d.branch, pick(r.Priority, prioBranchSHA), Immutable, FormSHA, whySHA, "the commit and branch of the build"); err != nil {
 			return err
 		}
 		d.tags[len(d.tags)-1].Class.Commit = sha
@@ -338,7 +353,7 @@ func (d *deriver) rule(r Rule) error {
 		if r.Prefix == "" {
 			r.Prefix = "pr-"
 		}
-		return d.emit(r, strconv.Itoa(d.f.PR), pick(r.Priority, prioPR), Channel, FormPR, whyPR, "pull request "+strconv.Itoa(d.f.PR))
+		return d.emit(r, strconv.Itoa(d.f.PR), pick(r.Priority, prioPR), Channel, FormPR, whyPR, "the pull request of the build")
 	case RuleBuildID:
 		if d.f.BuildID == "" {
 			return nil
@@ -346,7 +361,7 @@ func (d *deriver) rule(r Rule) error {
 		if r.Prefix == "" {
 			r.Prefix = "build-"
 		}
-		if err := d.emitSanitized(r, r.String(), d.f.BuildID, pick(r.Priority, prioBuildID), Immutable, FormBuildID, whyBuild, "CI build "+d.f.BuildID); err != nil {
+		if err := d.emitSanitized(r, r.String(), d.f.BuildID, pick(r.Priority, prioBuildID), Immutable, FormBuildID, whyBuild, "the CI build id of the build"); err != nil {
 			return err
 		}
 		d.tags[len(d.tags)-1].Class.BuildID = d.f.BuildID
@@ -359,7 +374,7 @@ func (d *deriver) rule(r Rule) error {
 		if layout == "" {
 			layout = "20060102"
 		}
-		return d.emitSanitized(r, r.String(), d.f.Time.UTC().Format(layout), pick(r.Priority, prioDate), Immutable, FormDate, whyDate, "build date "+d.f.Time.UTC().Format(time.RFC3339))
+		return d.emitSanitized(r, r.String(), d.f.Time.UTC().Format(layout), pick(r.Priority, prioDate), Immutable, FormDate, whyDate, "date of the build time")
 	case RuleRaw:
 		if r.Value == "" {
 			return &Error{Rule: r.String(), Input: "", Reason: "raw rule needs a Value", Err: ErrInvalidScheme}
@@ -369,7 +384,7 @@ func (d *deriver) rule(r Rule) error {
 		if r.Value == "" {
 			return &Error{Rule: r.String(), Input: "", Reason: "channel rule needs a Value", Err: ErrInvalidScheme}
 		}
-		return d.emitSanitized(r, r.String(), r.Value, pick(r.Priority, prioChannel), Channel, FormChannel, whyChannel, "channel "+r.Value)
+		return d.emitSanitized(r, r.String(), r.Value, pick(r.Priority, prioChannel), Channel, FormChannel, whyChannel, "a channel of the scheme")
 	case RuleEdge:
 		if d.branch == "" || d.branch != strings.TrimPrefix(d.f.DefaultBranch, "refs/heads/") {
 			return nil
@@ -378,7 +393,7 @@ func (d *deriver) rule(r Rule) error {
 		if v == "" {
 			v = "edge"
 		}
-		return d.emitSanitized(r, r.String(), v, pick(r.Priority, prioEdge), Channel, FormChannel, whyChannel, "build of the default branch "+d.branch)
+		return d.emitSanitized(r, r.String(), v, pick(r.Priority, prioEdge), Channel, FormChannel, whyChannel, "a build of the default branch")
 	default:
 		return &Error{Rule: "rule", Input: string(r.Type), Reason: "is not a rule type (want semver, prerelease, sha, branch, branch-sha, pr, build-id, date, raw, channel or edge)", Err: ErrInvalidScheme}
 	}
@@ -410,7 +425,7 @@ func (d *deriver) shaRule(r Rule) error {
 	if err != nil {
 		return err
 	}
-	if err := d.emit(r, sha, pick(r.Priority, prioSHA), Immutable, FormSHA, whySHA, "commit "+sha); err != nil {
+	if err := d.emit(r, sha, pick(r.Priority, prioSHA), Immutable, FormSHA, whySHA, "the commit of the build"); err != nil {
 		return err
 	}
 	d.tags[len(d.tags)-1].Class.Commit = sha
@@ -429,15 +444,15 @@ func (d *deriver) semverRule(r Rule) error {
 	v := d.ver
 	pre := v.Prerelease() != ""
 	if pre && !usesFull {
-		d.skip(r, "", v.String()+" is a prerelease: only full-version tags, never a release line")
+		d.skip(r, "", d.verStr+" is a prerelease: only full-version tags, never a release line")
 		return nil
 	}
 	if prec == 1 && v.Major() == 0 && !r.MajorZero {
 		d.skip(r, "0", "major version zero gets no major tag (set MajorZero to allow it)")
 		return nil
 	}
-	tag := expand(r.Pattern, v, d.raw)
-	why := "the release " + v.String()
+	tag := expand(r.Pattern, v, d.raw, d.verTag)
+	why := "the version of the build"
 	kind, form, reason := Immutable, FormSemver, whySemver
 	if pre {
 		reason = whyPre
@@ -445,22 +460,22 @@ func (d *deriver) semverRule(r Rule) error {
 	switch prec {
 	case 2:
 		kind, form, reason = Rolling, FormMajorMinor, whyMinor
-		line := strconv.FormatUint(v.Major(), 10) + "." + strconv.FormatUint(v.Minor(), 10)
+		line := d.verTag[:strings.IndexByte(d.verTag, '.')+1+len(strconv.FormatUint(v.Minor(), 10))]
 		if newer, ok := d.newer(func(e [3]uint64) bool { return e[0] == v.Major() && e[1] == v.Minor() && e[2] > v.Patch() }); ok {
 			d.skip(r, tag, "line "+line+" not moved: "+newer+" is newer")
 			return nil
 		}
-		why = d.newestWhy(v, "patch of "+line)
+		why = d.newestWhy("patch of ", line)
 	case 1:
 		kind, form, reason = Rolling, FormMajor, whyMajor
-		line := strconv.FormatUint(v.Major(), 10)
+		line := d.verTag[:strings.IndexByte(d.verTag, '.')]
 		if newer, ok := d.newer(func(e [3]uint64) bool {
 			return e[0] == v.Major() && (e[1] > v.Minor() || e[1] == v.Minor() && e[2] > v.Patch())
 		}); ok {
 			d.skip(r, tag, "line "+line+" not moved: "+newer+" is newer")
 			return nil
 		}
-		why = d.newestWhy(v, "release of major "+line)
+		why = d.newestWhy("release of major ", line)
 	}
 	if err := d.emit(r, tag, pick(r.Priority, 900+10*prec), kind, form, reason, why); err != nil {
 		return err
@@ -473,11 +488,11 @@ func (d *deriver) semverRule(r Rule) error {
 	return nil
 }
 
-func (d *deriver) newestWhy(v *semver.Version, what string) string {
+func (d *deriver) newestWhy(what, line string) string {
 	if len(d.f.ExistingTags) == 0 {
-		return v.String() + " is assumed the newest " + what + " (no existing tags given)"
+		return d.verStr + " is assumed the newest " + what + line + " (no existing tags given)"
 	}
-	return v.String() + " is the newest " + what + " among the existing tags"
+	return d.verStr + " is the newest " + what + line + " among the existing tags"
 }
 
 // newer returns the first existing stable version matching f.
@@ -528,7 +543,10 @@ func patternPrecision(r Rule) (prec int, full bool, err error) {
 	return prec, full, nil
 }
 
-func expand(p string, v *semver.Version, raw string) string {
+func expand(p string, v *semver.Version, raw, version string) string {
+	if p == "{{version}}" {
+		return version
+	}
 	var b strings.Builder
 	for {
 		i := strings.Index(p, "{{")
@@ -540,10 +558,7 @@ func expand(p string, v *semver.Version, raw string) string {
 		j := strings.Index(p[i:], "}}")
 		switch strings.TrimSpace(p[i+2 : i+j]) {
 		case "version":
-			b.WriteString(strconv.FormatUint(v.Major(), 10) + "." + strconv.FormatUint(v.Minor(), 10) + "." + strconv.FormatUint(v.Patch(), 10))
-			if v.Prerelease() != "" {
-				b.WriteString("-" + v.Prerelease())
-			}
+			b.WriteString(version)
 		case "raw":
 			b.WriteString(raw)
 		case "major":
@@ -576,7 +591,10 @@ func (d *deriver) wrap(r Rule, body string) string {
 // emitSanitized sanitizes value to fit the room the prefixes and suffixes
 // leave, then emits it.
 func (d *deriver) emitSanitized(r Rule, name, value string, prio int, kind Kind, form Form, reason, why string) error {
-	room := maxTagLen - (len(d.wrap(r, "")))
+	room := maxTagLen - len(d.s.Flavor.Prefix) - len(r.Prefix) - len(r.Suffix) - len(d.s.Flavor.Suffix)
+	if d.variant != "" {
+		room -= 1 + len(d.variant)
+	}
 	if room < hashSuffixLen+2 {
 		return &Error{Rule: name, Input: value, Reason: "prefixes, suffixes and variant leave only " + strconv.Itoa(room) + " bytes of the 128-byte tag", Err: ErrInvalidTag}
 	}
@@ -598,9 +616,16 @@ func (d *deriver) emitNamed(r Rule, name, body string, prio int, kind Kind, form
 	if err := checkTag(name, body, tag); err != nil {
 		return err
 	}
-	c := d.s.Classifier.Classify(tag)
-	if reason != "" && (c.Kind != kind || c.Form != form) {
+	var c Class
+	if reason == "" {
+		c = d.s.Classifier.Classify(tag)
+	} else {
 		c = Class{Tag: tag, Kind: kind, Form: form, Reason: reason, Prefix: d.s.Flavor.Prefix + r.Prefix}
+		if r.Type == RuleSemver {
+			if i := strings.Index(r.Pattern, "{{"); i > 0 {
+				c.Prefix += r.Pattern[:i]
+			}
+		}
 	}
 	c.Variant = d.variant
 	d.tags = append(d.tags, Tag{Name: tag, Class: c, Kind: c.Kind, Form: c.Form, Rule: name, Why: why, Priority: prio})
@@ -636,7 +661,7 @@ func (d *deriver) latest() error {
 	case LatestAuto:
 		switch {
 		case d.ver != nil && d.ver.Prerelease() != "":
-			d.skipped = append(d.skipped, Skip{Rule: "latest", Tag: name, Reason: d.ver.String() + " is a prerelease"})
+			d.skipped = append(d.skipped, Skip{Rule: "latest", Tag: name, Reason: d.verStr + " is a prerelease"})
 			return nil
 		case d.ver != nil:
 			v := d.ver
@@ -646,9 +671,9 @@ func (d *deriver) latest() error {
 				d.skipped = append(d.skipped, Skip{Rule: "latest", Tag: name, Reason: "not moved: " + newer + " is newer"})
 				return nil
 			}
-			why = d.newestWhy(v, "stable release")
+			why = d.newestWhy("stable release", "")
 		case d.branch != "" && d.branch == strings.TrimPrefix(d.f.DefaultBranch, "refs/heads/"):
-			why = "build of the default branch " + d.branch
+			why = "a build of the default branch"
 		default:
 			return nil
 		}
@@ -681,7 +706,7 @@ func (d *deriver) labels(first string) (map[string]string, error) {
 	}
 	put(v1.AnnotationRevision, d.commit)
 	if d.ver != nil {
-		put(v1.AnnotationVersion, d.ver.String())
+		put(v1.AnnotationVersion, d.verStr)
 	} else {
 		put(v1.AnnotationVersion, first)
 	}
