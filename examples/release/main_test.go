@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var fixedNow = func() time.Time { return time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC) }
+
+func runRelease(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(args, func(k string) string { return env[k] }, fixedNow, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestReleaseFromFlags(t *testing.T) {
+	code, out, stderr := runRelease(t, nil, "--version", "2.4.1", "--commit", "a3f2c8d91e44", "--image", "acmecorp/payment-api")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, strings.Join([]string{
+		"acmecorp/payment-api:2.4.1",
+		"acmecorp/payment-api:2.4",
+		"acmecorp/payment-api:2",
+		"acmecorp/payment-api:sha-a3f2c8d",
+		"acmecorp/payment-api:latest",
+	}, "\n")+"\n", out)
+}
+
+func TestReleaseFormats(t *testing.T) {
+	base := []string{"--version", "1.2.3", "--commit", "abc1234", "--image", "ghcr.io/acme/app"}
+	tests := []struct {
+		format string
+		check  func(t *testing.T, out string)
+	}{
+		{"docker", func(t *testing.T, out string) {
+			assert.True(t, strings.HasPrefix(out, "-t ghcr.io/acme/app:1.2.3 -t ghcr.io/acme/app:1.2 "), out)
+			assert.Contains(t, out, "--label org.opencontainers.image.version=1.2.3")
+			assert.Contains(t, out, "--label org.opencontainers.image.created=2026-01-15T10:00:00Z")
+		}},
+		{"json", func(t *testing.T, out string) {
+			var v struct {
+				Tags        []string          `json:"tags"`
+				Labels      map[string]string `json:"labels"`
+				Annotations []string          `json:"annotations"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(out), &v))
+			assert.Contains(t, v.Tags, "ghcr.io/acme/app:1.2")
+			assert.Equal(t, "abc1234", v.Labels["org.opencontainers.image.revision"])
+			assert.Contains(t, v.Annotations, "manifest:org.opencontainers.image.version=1.2.3")
+		}},
+		{"bake", func(t *testing.T, out string) {
+			var v map[string]map[string]struct {
+				Tags []string          `json:"tags"`
+				Args map[string]string `json:"args"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(out), &v))
+			require.Len(t, v["target"], 1)
+			for _, target := range v["target"] {
+				assert.Contains(t, target.Tags, "ghcr.io/acme/app:latest")
+				assert.Equal(t, "1.2.3", target.Args["DOCKER_META_VERSION"])
+			}
+		}},
+		{"github", func(t *testing.T, out string) {
+			assert.True(t, strings.HasPrefix(out, "version=1.2.3\ntags<<IMAGETAGS_EOF\nghcr.io/acme/app:1.2.3\n"), out)
+			assert.Contains(t, out, "labels<<IMAGETAGS_EOF\n")
+			assert.Contains(t, out, "org.opencontainers.image.revision=abc1234\n")
+		}},
+		{"set", func(t *testing.T, out string) {
+			assert.Regexp(t, `(?m)^1\.2\s+rolling\s+major\.minor`, out)
+			assert.Regexp(t, `(?m)^sha-abc1234\s+immutable\s+sha`, out)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.format, func(t *testing.T) {
+			code, out, stderr := runRelease(t, nil, append(base, "--format", tt.format)...)
+			require.Equal(t, 0, code, stderr)
+			tt.check(t, out)
+		})
+	}
+}
+
+func TestReleaseFromGitHubActions(t *testing.T) {
+	env := map[string]string{
+		"GITHUB_ACTIONS": "true", "GITHUB_REF": "refs/heads/main", "GITHUB_SHA": "a3f2c8d91e44b7e1a4c52f00000000000000beef",
+		"GITHUB_RUN_NUMBER": "42", "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/payment-api",
+	}
+	code, out, stderr := runRelease(t, env, "--format", "set")
+	require.Equal(t, 0, code, stderr)
+	for _, tag := range []string{"sha-a3f2c8d", "main-a3f2c8d", "build-42", "main", "latest"} {
+		assert.Regexp(t, "(?m)^"+tag+" ", out)
+	}
+
+	env["GITHUB_REF"] = "refs/pull/17/merge"
+	env["GITHUB_HEAD_REF"] = "feature/login"
+	code, out, stderr = runRelease(t, env, "--format", "set")
+	require.Equal(t, 0, code, stderr)
+	assert.Regexp(t, `(?m)^pr-17 `, out)
+	assert.NotRegexp(t, `(?m)^latest `, out, "a pull request never moves latest")
+
+	env["GITHUB_REF"] = "refs/tags/v3.1.0"
+	code, out, stderr = runRelease(t, env, "--format", "json")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, `"3.1"`)
+	assert.Contains(t, out, `"org.opencontainers.image.source": "https://github.com/acme/payment-api"`)
+}
+
+func TestReleaseFromGitLabAndSourceDateEpoch(t *testing.T) {
+	env := map[string]string{
+		"GITLAB_CI": "true", "CI_COMMIT_TAG": "1.9.1", "CI_COMMIT_SHA": "7b1e9c4aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		"CI_PIPELINE_IID": "7", "SOURCE_DATE_EPOCH": "1700000000",
+	}
+	code, out, stderr := runRelease(t, env, "--format", "docker", "--image", "registry.corp:5000/team/app", "--existing", "2.0.1,1.9.0,1.8.4")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "-t registry.corp:5000/team/app:1.9 ")
+	assert.Contains(t, out, "-t registry.corp:5000/team/app:1 ")
+	assert.NotContains(t, out, ":latest", "a hotfix of an older line never moves latest")
+	assert.Contains(t, out, "org.opencontainers.image.created=2023-11-14T22:13:20Z")
+}
+
+func TestReleaseVersionFileAndPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "version.json")
+	require.NoError(t, os.WriteFile(file, []byte(`{"version":"v1.6","commit":"deadbee1","metadata":{"title":"trainer","licenses":"Apache-2.0"}}`), 0o600))
+	code, out, stderr := runRelease(t, map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_REF": "refs/tags/v9.9.9"},
+		"--version-file", file, "--commit", "cafe123", "--format", "json")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, `"1.6"`, "the file wins over the environment")
+	assert.NotContains(t, out, "9.9")
+	assert.Contains(t, out, `"org.opencontainers.image.revision": "cafe123"`, "flags win over the file")
+	assert.Contains(t, out, `"org.opencontainers.image.licenses": "Apache-2.0"`)
+
+	require.NoError(t, os.WriteFile(file, []byte(`{"versoin":"1"}`), 0o600))
+	code, _, stderr = runRelease(t, nil, "--version-file", file)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "versoin")
+}
+
+func TestReleaseErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--format", "yaml", "--version", "1.0.0"}, nil, "unknown --format"},
+		{[]string{"--version", "not-a-version"}, nil, "not-a-version"},
+		{[]string{"--format", "docker", "--version", "1.0.0"}, nil, "at least one image"},
+		{[]string{"--image", "Bad/Name", "--version", "1.0.0"}, nil, "Bad/Name"},
+		{[]string{"--version", "1.0.0", "extra"}, nil, "unexpected argument"},
+		{[]string{"--version", "1.0.0"}, map[string]string{"SOURCE_DATE_EPOCH": "yesterday"}, "SOURCE_DATE_EPOCH"},
+		{[]string{"--nope"}, nil, "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, out, stderr := runRelease(t, tt.env, tt.args...)
+			assert.Equal(t, 2, code)
+			assert.Empty(t, out)
+			assert.Contains(t, stderr, tt.want)
+		})
+	}
+}
+
+func TestReleaseHelp(t *testing.T) {
+	code, out, stderr := runRelease(t, nil, "--help")
+	assert.Equal(t, 0, code)
+	assert.Empty(t, out)
+	assert.Contains(t, stderr, "usage: release")
+	assert.Contains(t, stderr, "-version-file")
+}
