@@ -192,6 +192,17 @@ func (c Class) Version() *semver.Version {
 	return semver.New(c.major, c.minor, c.patch, c.Prerelease, "")
 }
 
+// Major, Minor and Patch return the version parts the tag spells, zero
+// for parts it leaves out or when it spells no version. Unlike Version
+// they do not allocate.
+func (c Class) Major() uint64 { return c.major }
+
+// Minor returns the minor version part; see Major.
+func (c Class) Minor() uint64 { return c.minor }
+
+// Patch returns the patch version part; see Major.
+func (c Class) Patch() uint64 { return c.patch }
+
 // IsPrerelease reports whether the tag spells a prerelease version or date.
 func (c Class) IsPrerelease() bool { return c.Prerelease != "" }
 

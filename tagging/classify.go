@@ -1,6 +1,9 @@
 package tagging
 
-import "strings"
+import (
+	"math"
+	"strings"
+)
 
 // Default word lists used by a Classifier whose corresponding field is nil.
 // They are functions so that callers cannot change the defaults for
@@ -437,15 +440,20 @@ func validTime(t string) bool {
 	return len(t) == 4 || atoi2(t[4:6]) <= 59
 }
 
-// readUint reads 1 to 19 decimal digits at the start of s.
+// readUint reads the decimal number at the start of s; it fails when
+// there is none or it does not fit in a uint64.
 func readUint(s string) (uint64, int, bool) {
 	n := digitRun(s)
-	if n == 0 || n > 19 {
+	if n == 0 || n > 20 {
 		return 0, 0, false
 	}
 	var v uint64
 	for i := 0; i < n; i++ {
-		v = v*10 + uint64(s[i]-'0')
+		d := uint64(s[i] - '0')
+		if v > (math.MaxUint64-d)/10 {
+			return 0, 0, false
+		}
+		v = v*10 + d
 	}
 	return v, n, true
 }

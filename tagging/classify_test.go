@@ -246,3 +246,22 @@ func TestVersionIsCallersToKeep(t *testing.T) {
 	require.NotNil(t, v1)
 	assert.NotSame(t, v1, v2)
 }
+
+func TestClassParts(t *testing.T) {
+	tests := []struct {
+		tag                 string
+		major, minor, patch uint64
+	}{
+		{"v2.4.1-alpine", 2, 4, 1},
+		{"20.04", 20, 4, 0},
+		{"v1", 1, 0, 0},
+		{"a3f2c8d", 0, 0, 0},
+		{"18446744073709551615.1.2", 18446744073709551615, 1, 2},
+	}
+	for _, tt := range tests {
+		c := Classify(tt.tag)
+		assert.Equal(t, [3]uint64{tt.major, tt.minor, tt.patch}, [3]uint64{c.Major(), c.Minor(), c.Patch()}, tt.tag)
+	}
+	// Twenty digits overflow: not a version.
+	assert.Equal(t, Unknown, Classify("18446744073709551616.1.2").Kind)
+}

@@ -1,6 +1,7 @@
 package tagging
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -646,4 +647,61 @@ func TestRuleString(t *testing.T) {
 	assert.Equal(t, "semver {{major}}", ruleMajor.String())
 	assert.Equal(t, "raw x prefix=p- suffix=-s", Rule{Type: RuleRaw, Value: "x", Prefix: "p-", Suffix: "-s"}.String())
 	assert.Equal(t, "sha length=40", Rule{Type: RuleSHA, Length: 40}.String())
+}
+
+// TestSetValidityProperty derives sets over a grid of awkward facts and
+// prefixes: every tag of every Set must pass reference.ValidateTag, and a
+// failure must be an *Error naming its rule.
+func TestSetValidityProperty(t *testing.T) {
+	versions := []string{"", "v2.4.1", "0.0.1", "1.2.3-rc.1+build.7", "v1.6", "18446744073709551615.0.0"}
+	branches := []string{"", "main", "feature/JIRA-42 fix", "..//--", strings.Repeat("long/", 40), "sha256-" + strings.Repeat("0a", 32), "ünïcödé"}
+	variants := []string{"", "alpine", "Bookworm Slim", strings.Repeat("v", 60)}
+	prefixes := []string{"", "v", "app-", "sha256-", strings.Repeat("p", 70)}
+	scheme := func(prefix string) Scheme {
+		return Scheme{Flavor: Flavor{Prefix: prefix, Suffix: "-x", OnLatest: true}, Rules: []Rule{
+			ruleVersion, ruleMinor, {Type: RuleSemver, Pattern: "{{major}}", MajorZero: true}, {Type: RulePrerelease},
+			{Type: RuleSHA, Prefix: "sha-"}, {Type: RuleBranch}, {Type: RuleBranchSHA}, {Type: RulePR}, {Type: RuleBuildID},
+			{Type: RuleDate, Pattern: "20060102-150405"}, {Type: RuleRaw, Value: "raw value"}, {Type: RuleChannel, Value: "staging"}, {Type: RuleEdge},
+		}}
+	}
+	sets, failures := 0, 0
+	for _, v := range versions {
+		for _, b := range branches {
+			for _, va := range variants {
+				for _, p := range prefixes {
+					set, err := Derive(Facts{Version: v, Commit: fullSHA, Branch: b, DefaultBranch: "main", PR: 3, BuildID: b,
+						Variant: va, Channels: []string{b}, Time: time.Unix(1705276800, 0)}, scheme(p))
+					if err != nil {
+						var e *Error
+						require.True(t, errors.As(err, &e), "%v", err)
+						assert.NotEmpty(t, e.Rule)
+						failures++
+						continue
+					}
+					sets++
+					assertValidSet(t, set)
+				}
+			}
+		}
+	}
+	require.Positive(t, sets, "the grid must produce sets")
+	require.Positive(t, failures, "the grid must reach the error paths")
+}
+
+func TestSchemeJSON(t *testing.T) {
+	s := DefaultScheme()
+	s.Flavor = Flavor{Prefix: "app-", Latest: LatestNever}
+	s.Rules = append(s.Rules, Rule{Type: RuleDate, Pattern: "20060102", Prefix: "nightly-", Priority: 5, Disabled: true})
+	s.Classifier = Classifier{Channels: []string{"uat"}}
+	b, err := json.Marshal(s)
+	require.NoError(t, err)
+	var back Scheme
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, s, back)
+
+	var fromConfig Scheme
+	require.NoError(t, json.Unmarshal([]byte(`{"rules": [{"type": "semver", "pattern": "v{{version}}"}, {"type": "sha", "prefix": "git-", "length": 10}], "flavor": {"latest": "never"}}`), &fromConfig))
+	set, err := Derive(Facts{Version: "1.2.3", Commit: fullSHA}, fromConfig)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"v1.2.3", "git-a3f2c8d91e"}, set.Names())
 }
