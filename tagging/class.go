@@ -48,6 +48,10 @@ func (k Kind) String() string {
 	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }
 
+// Moves reports whether a tag of kind k is expected to move to other
+// images over time: true for Rolling, Channel and Latest.
+func (k Kind) Moves() bool { return k == Rolling || k == Channel || k == Latest }
+
 // MarshalText encodes k as its String form, so kinds read well in JSON.
 func (k Kind) MarshalText() ([]byte, error) {
 	if int(k) >= len(kindNames) {

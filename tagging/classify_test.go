@@ -216,6 +216,10 @@ func TestKindAndFormText(t *testing.T) {
 		require.NoError(t, back.UnmarshalText(b))
 		assert.Equal(t, k, back)
 	}
+	moves := map[Kind]bool{Unknown: false, Immutable: false, Rolling: true, Channel: true, Latest: true}
+	for k, m := range moves {
+		assert.Equal(t, m, k.Moves(), k.String())
+	}
 	assert.Equal(t, "Kind(9)", Kind(9).String())
 	_, err := Kind(9).MarshalText()
 	assert.ErrorIs(t, err, ErrInvalidInput)

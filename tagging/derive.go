@@ -36,9 +36,9 @@ type Tag struct {
 // moved because a newer release of its line exists, a prerelease that gets
 // no major tag, a major-zero line.
 type Skip struct {
-	Rule   string `json:"rule"`
-	Tag    string `json:"tag,omitempty"`
-	Reason string `json:"reason"`
+	Rule   string `json:"rule"`          // the rule, as Rule.String shows it, or "latest"
+	Tag    string `json:"tag,omitempty"` // the tag it did not emit, when known
+	Reason string `json:"reason"`        // why not
 }
 
 // Set is the result of Derive: the ordered tags of one image and its OCI

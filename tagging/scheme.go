@@ -157,16 +157,16 @@ func DefaultScheme() Scheme {
 // Metadata is the descriptive part of the build facts, written to the OCI
 // labels and annotations of a Set. Empty fields are left out.
 type Metadata struct {
-	Title         string `json:"title,omitempty"`
-	Description   string `json:"description,omitempty"`
-	Source        string `json:"source,omitempty"` // URL of the source code
-	URL           string `json:"url,omitempty"`    // URL with more information
-	Documentation string `json:"documentation,omitempty"`
-	Licenses      string `json:"licenses,omitempty"` // SPDX expression
-	Authors       string `json:"authors,omitempty"`
-	Vendor        string `json:"vendor,omitempty"`
-	BaseName      string `json:"baseName,omitempty"`   // reference of the base image
-	BaseDigest    string `json:"baseDigest,omitempty"` // digest of the base image
+	Title         string `json:"title,omitempty"`         // human-readable title
+	Description   string `json:"description,omitempty"`   // what the image contains
+	Source        string `json:"source,omitempty"`        // URL of the source code
+	URL           string `json:"url,omitempty"`           // URL with more information
+	Documentation string `json:"documentation,omitempty"` // URL of the documentation
+	Licenses      string `json:"licenses,omitempty"`      // SPDX expression
+	Authors       string `json:"authors,omitempty"`       // contact of the people responsible
+	Vendor        string `json:"vendor,omitempty"`        // distributing organisation
+	BaseName      string `json:"baseName,omitempty"`      // reference of the base image
+	BaseDigest    string `json:"baseDigest,omitempty"`    // digest of the base image
 	// Labels are extra labels and annotations; they win over the
 	// computed org.opencontainers.image.* values of the same key.
 	Labels map[string]string `json:"labels,omitempty"`
