@@ -150,58 +150,9 @@ func isDigestLookalike(s string) bool {
 // of s, starting at offset start. It returns the offsets where the path and
 // the tag end (tagEnd == pathEnd when there is no tag).
 func scanRemainder(s string, start int) (pathEnd, tagEnd int, err error) {
-	i := start
-	// path := component ("/" component)*
-	// component := alnum (separator alnum)*
-	// separator := "." | "_" | "__" | "-"+
-	for {
-		if i >= len(s) {
-			return 0, 0, newError(s, i, ErrInvalidFormat, "repository path component is empty")
-		}
-		if !isLowerAlnum(s[i]) {
-			return 0, 0, pathCharError(s, i, "repository path component must start with a lowercase letter or digit")
-		}
-		i++
-		for i < len(s) {
-			c := s[i]
-			if isLowerAlnum(c) {
-				i++
-				continue
-			}
-			sepStart := i
-			switch c {
-			case '.':
-				i++
-			case '_':
-				i++
-				if i < len(s) && s[i] == '_' {
-					i++
-				}
-			case '-':
-				for i < len(s) && s[i] == '-' {
-					i++
-				}
-			default:
-				goto componentEnd
-			}
-			if i >= len(s) || !isLowerAlnum(s[i]) {
-				if i < len(s) && (s[i] == '.' || s[i] == '_' || s[i] == '-') {
-					return 0, 0, newError(s, sepStart, ErrInvalidFormat,
-						"repository path separators are one '.', one or two '_', or a run of '-': found "+strconv.Quote(s[sepStart:i+1]))
-				}
-				if i < len(s) && isUpper(s[i]) {
-					return 0, 0, pathCharError(s, i, "")
-				}
-				return 0, 0, newError(s, i, ErrInvalidFormat,
-					"repository path separator "+describeByte(c)+" must be followed by a lowercase letter or digit")
-			}
-		}
-	componentEnd:
-		if i < len(s) && s[i] == '/' {
-			i++
-			continue
-		}
-		break
+	i, err := scanPath(s, start)
+	if err != nil {
+		return 0, 0, err
 	}
 	pathEnd = i
 	tagEnd = i
@@ -230,6 +181,66 @@ func scanRemainder(s string, start int) (pathEnd, tagEnd int, err error) {
 			"unexpected "+describeByte(s[i])+" after the repository path (expected '/', ':' or '@')")
 	}
 	return pathEnd, tagEnd, nil
+}
+
+// scanPath scans a repository path of s starting at offset start and
+// returns the offset just after it: the end of s, or a ':' or '@' that
+// follows the path. Any other character there is left for the caller.
+func scanPath(s string, start int) (int, error) {
+	i := start
+	// path := component ("/" component)*
+	// component := alnum (separator alnum)*
+	// separator := "." | "_" | "__" | "-"+
+	for {
+		if i >= len(s) {
+			return 0, newError(s, i, ErrInvalidFormat, "repository path component is empty")
+		}
+		if !isLowerAlnum(s[i]) {
+			return 0, pathCharError(s, i, "repository path component must start with a lowercase letter or digit")
+		}
+		i++
+		for i < len(s) {
+			c := s[i]
+			if isLowerAlnum(c) {
+				i++
+				continue
+			}
+			sepStart := i
+			switch c {
+			case '.':
+				i++
+			case '_':
+				i++
+				if i < len(s) && s[i] == '_' {
+					i++
+				}
+			case '-':
+				for i < len(s) && s[i] == '-' {
+					i++
+				}
+			default:
+				goto componentEnd
+			}
+			if i >= len(s) || !isLowerAlnum(s[i]) {
+				if i < len(s) && (s[i] == '.' || s[i] == '_' || s[i] == '-') {
+					return 0, newError(s, sepStart, ErrInvalidFormat,
+						"repository path separators are one '.', one or two '_', or a run of '-': found "+strconv.Quote(s[sepStart:i+1]))
+				}
+				if i < len(s) && isUpper(s[i]) {
+					return 0, pathCharError(s, i, "")
+				}
+				return 0, newError(s, i, ErrInvalidFormat,
+					"repository path separator "+describeByte(c)+" must be followed by a lowercase letter or digit")
+			}
+		}
+	componentEnd:
+		if i < len(s) && s[i] == '/' {
+			i++
+			continue
+		}
+		break
+	}
+	return i, nil
 }
 
 // pathCharError reports a bad character in a repository path, as an

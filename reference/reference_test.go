@@ -341,3 +341,39 @@ func TestErrorIsNotConfusedWithOtherErrors(t *testing.T) {
 	_, err := Parse("foo:bad/tag")
 	assert.False(t, errors.Is(err, distref.ErrTagInvalidFormat), "sentinels are this package's own")
 }
+
+func TestValidateRepository(t *testing.T) {
+	tests := []struct {
+		path string
+		kind error
+	}{
+		{"library/ubuntu", nil},
+		{"a", nil},
+		{"team/sub-team/app_x__y.z", nil},
+		{strings.Repeat("a", 255), nil},
+		{strings.Repeat("a", 256), ErrNameTooLong},
+		{"", ErrInvalidFormat},
+		{"Team/app", ErrUppercase},
+		{"team/App", ErrUppercase},
+		{"team/app:1", ErrInvalidFormat},
+		{"team/app@sha256:" + hex64, ErrInvalidFormat},
+		{"team//app", ErrInvalidFormat},
+		{"team/app/", ErrInvalidFormat},
+		{"a___b", ErrInvalidFormat},
+		{"localhost:5000/app", ErrInvalidFormat},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			err := ValidateRepository(tt.path)
+			if tt.kind == nil {
+				require.NoError(t, err)
+				// A valid path is the repository of a valid reference.
+				r, err := Parse("example.com/" + tt.path)
+				require.NoError(t, err)
+				assert.Equal(t, tt.path, r.Repository())
+				return
+			}
+			assert.ErrorIs(t, err, tt.kind)
+		})
+	}
+}

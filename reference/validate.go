@@ -175,3 +175,24 @@ func scanDigest(d string) (int, string, error) {
 	}
 	return -1, "", nil
 }
+
+// ValidateRepository reports whether path is a valid repository path
+// without a registry host, such as "library/ubuntu" or "team/app": one or
+// more lowercase components separated by '/', at most NameMaxLength bytes.
+// The error is an *Error matching ErrInvalidFormat, ErrUppercase or
+// ErrNameTooLong. Registries and test fakes use it to check the names they
+// are asked to store.
+func ValidateRepository(path string) error {
+	end, err := scanPath(path, 0)
+	if err != nil {
+		return err
+	}
+	if end < len(path) {
+		return pathCharError(path, end, "repository path may contain only lowercase letters, digits, separators and '/'")
+	}
+	if len(path) > NameMaxLength {
+		return newError(path, -1, ErrNameTooLong,
+			"repository path is "+strconv.Itoa(len(path))+" bytes long, the limit is "+strconv.Itoa(NameMaxLength))
+	}
+	return nil
+}
