@@ -61,7 +61,8 @@ const DefaultMinSHALength = 7
 // Classifier reads tags into Classes. Its zero value is ready to use and is
 // what the package-level Classify uses: every nil list field means the
 // matching Default list. Set a field to an empty, non-nil slice to switch a
-// list off. Word matching is ASCII case-insensitive. A Classifier is a
+// list off (in JSON: an absent or null list means the default, [] means
+// none). Word matching is ASCII case-insensitive. A Classifier is a
 // plain value and safe for concurrent use.
 //
 // How a tag is read, in order:
@@ -85,26 +86,26 @@ const DefaultMinSHALength = 7
 // "prod".
 type Classifier struct {
 	// Channels are names of deployment channels, such as "staging".
-	Channels []string `json:"channels,omitempty"`
+	Channels []string `json:"channels"`
 	// LatestAliases are words that float like latest, such as "rolling".
-	LatestAliases []string `json:"latestAliases,omitempty"`
+	LatestAliases []string `json:"latestAliases"`
 	// Flavors are variant names whose bare tag floats like latest for
 	// that variant, such as "alpine".
-	Flavors []string `json:"flavors,omitempty"`
+	Flavors []string `json:"flavors"`
 	// SHAPrefixes mark a commit tag, such as "sha-". With one of these
 	// prefixes a commit may be as short as 4 hex digits.
-	SHAPrefixes []string `json:"shaPrefixes,omitempty"`
+	SHAPrefixes []string `json:"shaPrefixes"`
 	// BuildPrefixes mark a build-id tag, such as "build-".
-	BuildPrefixes []string `json:"buildPrefixes,omitempty"`
+	BuildPrefixes []string `json:"buildPrefixes"`
 	// PRPrefixes mark a pull-request tag, such as "pr-".
-	PRPrefixes []string `json:"prPrefixes,omitempty"`
+	PRPrefixes []string `json:"prPrefixes"`
 	// VersionPrefixes are monorepo prefixes, such as "app-", after which a
 	// single-number version ("app-2") is still read as a version. "v" is
 	// always accepted, and any prefix is accepted before a version of two
 	// or three parts.
-	VersionPrefixes []string `json:"versionPrefixes,omitempty"`
+	VersionPrefixes []string `json:"versionPrefixes"`
 	// PrereleaseLabels are the words that start a prerelease, such as "rc".
-	PrereleaseLabels []string `json:"prereleaseLabels,omitempty"`
+	PrereleaseLabels []string `json:"prereleaseLabels"`
 	// MinSHALength is the shortest bare hex string read as a commit; zero
 	// means DefaultMinSHALength. A bare commit must contain both a digit
 	// and a letter, so "1234567" is a number and "deadbeef" a word.

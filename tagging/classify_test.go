@@ -95,6 +95,9 @@ func TestClassify(t *testing.T) {
 		{"ubuntu", want{kind: Latest, form: FormFlavor, variant: "ubuntu"}},
 		{"alpine", want{kind: Latest, form: FormFlavor, variant: "alpine"}},
 		{"bookworm-slim", want{kind: Latest, form: FormFlavor, variant: "bookworm-slim"}},
+		{"test", want{kind: Channel, form: FormChannel}},
+		{"1.2.3-SNAPSHOT", want{kind: Immutable, form: FormSemver, precision: 3, version: "1.2.3-SNAPSHOT", pre: "SNAPSHOT"}},
+		{"dev-a3f2c8d", want{kind: Immutable, form: FormSHA, prefix: "dev-", commit: "a3f2c8d"}},
 		// Unknown: nothing a scheme would produce.
 		{"new", want{}},
 		{"final2", want{}},
@@ -268,4 +271,17 @@ func TestClassParts(t *testing.T) {
 	}
 	// Twenty digits overflow: not a version.
 	assert.Equal(t, Unknown, Classify("18446744073709551616.1.2").Kind)
+}
+
+func TestClassifierJSONKeepsEmptyLists(t *testing.T) {
+	// nil means the defaults and an empty list means none; JSON must keep
+	// the difference.
+	in := Classifier{Channels: []string{}, Flavors: []string{"wolfi"}}
+	b, err := json.Marshal(in)
+	require.NoError(t, err)
+	var out Classifier
+	require.NoError(t, json.Unmarshal(b, &out))
+	assert.Equal(t, in, out)
+	assert.Equal(t, Unknown, out.Classify("staging").Kind)
+	assert.Equal(t, Latest, out.Classify("rolling").Kind, "aliases stay at their defaults")
 }
