@@ -302,6 +302,9 @@ func (d *deriver) parseVersion() error {
 }
 
 func (d *deriver) rule(r Rule) error {
+	if r.Length != 0 && r.Length < 4 {
+		return &Error{Rule: r.String(), Input: strconv.Itoa(r.Length), Reason: "is not a commit length (want 4 or more, 0 for 7)", Err: ErrInvalidScheme}
+	}
 	switch r.Type {
 	case RuleSemver:
 		return d.semverRule(r)
@@ -334,17 +337,13 @@ func (d *deriver) rule(r Rule) error {
 		if d.branch == "" || d.commit == "" {
 			return nil
 		}
-		sha, err := d.shortSHA(r)
-		if err != nil {
-			return err
-		}
+		sha := d.shortSHA(r)
 		r2 := r
 		r2.Suffix = "-" + sha + r.Suffix
 		if err := d.emitSanitized(r2, r.String(), d.branch, pick(r.Priority, prioBranchSHA), Immutable, FormSHA, whySHA, "the commit and branch of the build"); err != nil {
 			return err
 		}
 		d.tags[len(d.tags)-1].Class.Commit = sha
-		d.tags[len(d.tags)-1].Rule = r.String()
 		return nil
 	case RulePR:
 		if d.f.PR == 0 {
@@ -406,25 +405,19 @@ func pick(p, def int) int {
 	return def
 }
 
-func (d *deriver) shortSHA(r Rule) (string, error) {
+func (d *deriver) shortSHA(r Rule) string {
 	n := r.Length
 	if n == 0 {
 		n = 7
 	}
-	if n < 4 {
-		return "", &Error{Rule: r.String(), Input: strconv.Itoa(r.Length), Reason: "is not a commit length (want 4 or more, 0 for 7)", Err: ErrInvalidScheme}
-	}
 	if n > len(d.commit) {
 		n = len(d.commit)
 	}
-	return d.commit[:n], nil
+	return d.commit[:n]
 }
 
 func (d *deriver) shaRule(r Rule) error {
-	sha, err := d.shortSHA(r)
-	if err != nil {
-		return err
-	}
+	sha := d.shortSHA(r)
 	if err := d.emit(r, sha, pick(r.Priority, prioSHA), Immutable, FormSHA, whySHA, "the commit of the build"); err != nil {
 		return err
 	}

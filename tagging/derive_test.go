@@ -614,6 +614,7 @@ func TestDeriveErrors(t *testing.T) {
 		{"raw without value", Facts{}, rules(Rule{Type: RuleRaw}), ErrInvalidScheme, []string{"raw"}},
 		{"channel without value", Facts{}, rules(Rule{Type: RuleChannel}), ErrInvalidScheme, []string{"channel"}},
 		{"sha length too small", Facts{Commit: fullSHA}, rules(Rule{Type: RuleSHA, Length: 3}), ErrInvalidScheme, []string{"length"}},
+		{"sha length checked without a commit", Facts{}, rules(Rule{Type: RuleBranchSHA, Length: 2}), ErrInvalidScheme, []string{"length"}},
 		{"bad latest mode", Facts{}, Scheme{Flavor: Flavor{Latest: "sometimes"}}, ErrInvalidScheme, []string{`"sometimes"`}},
 		{"prefix makes an invalid tag", Facts{Version: "1.2.3"}, Scheme{Flavor: Flavor{Prefix: "-x"}, Rules: []Rule{ruleVersion}}, ErrInvalidTag, []string{"semver {{version}}", `"-x1.2.3"`}},
 		{"pattern makes an invalid tag", Facts{Version: "1.2.3"}, rules(Rule{Type: RuleSemver, Pattern: "v/{{version}}"}), ErrInvalidTag, []string{`"v/1.2.3"`}},

@@ -25,9 +25,11 @@ const (
 	RuleBranch RuleType = "branch"
 	// RuleBranchSHA emits branch-commit, "main-a3f2c8d".
 	RuleBranchSHA RuleType = "branch-sha"
-	// RulePR emits "pr-<number>" for a pull-request build.
+	// RulePR emits "pr-<number>" for a pull-request build. An empty
+	// Prefix means "pr-": a bare number would read as a major version.
 	RulePR RuleType = "pr"
-	// RuleBuildID emits the CI build id; the default prefix is "build-".
+	// RuleBuildID emits the CI build id. An empty Prefix means "build-",
+	// for the same reason.
 	RuleBuildID RuleType = "build-id"
 	// RuleDate formats Facts.Time (in UTC) with the Go layout in Pattern,
 	// "20060102" by default: with Prefix "nightly-" it gives
@@ -66,7 +68,8 @@ type Rule struct {
 	// flavor suffix.
 	Prefix string `json:"prefix,omitempty"`
 	Suffix string `json:"suffix,omitempty"`
-	// Length is the number of hex digits of a sha rule; zero means 7.
+	// Length is the number of hex digits of a sha or branch-sha rule; zero
+	// means 7, and a commit shorter than Length is used whole.
 	Length int `json:"length,omitempty"`
 	// MajorZero lets a major-only semver rule emit "0" for 0.x versions.
 	// By default it does not: a 0.x line promises no compatibility.
