@@ -11,7 +11,7 @@ import (
 
 // DefaultChannels returns the channel names a zero Classifier knows.
 func DefaultChannels() []string {
-	return []string{"dev", "develop", "development", "test", "qa", "staging", "stage", "preprod",
+	return []string{"dev", "develop", "development", "qa", "staging", "stage", "preprod",
 		"production", "prod", "canary", "stable", "edge", "nightly", "beta", "alpha", "rc", "next",
 		"main", "master", "release", "lts"}
 }

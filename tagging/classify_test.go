@@ -95,7 +95,7 @@ func TestClassify(t *testing.T) {
 		{"ubuntu", want{kind: Latest, form: FormFlavor, variant: "ubuntu"}},
 		{"alpine", want{kind: Latest, form: FormFlavor, variant: "alpine"}},
 		{"bookworm-slim", want{kind: Latest, form: FormFlavor, variant: "bookworm-slim"}},
-		{"test", want{kind: Channel, form: FormChannel}},
+		{"test", want{kind: Unknown, form: FormUnknown}}, // too ambiguous to be a default channel
 		{"1.2.3-SNAPSHOT", want{kind: Immutable, form: FormSemver, precision: 3, version: "1.2.3-SNAPSHOT", pre: "SNAPSHOT"}},
 		{"dev-a3f2c8d", want{kind: Immutable, form: FormSHA, prefix: "dev-", commit: "a3f2c8d"}},
 		// Unknown: nothing a scheme would produce.
