@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/imagetags/imagetags/reference"
+	"github.com/imagetags/imagetags/tagging"
 )
 
 func main() {
@@ -37,6 +38,26 @@ func run(w io.Writer) error {
 	}
 	if _, err := reference.Parse("acme/Payment-API:latest"); err != nil {
 		fmt.Fprintln(w, "rejected:", err)
+	}
+
+	fmt.Fprintln(w, "\n== tagging: build once, tag many (acmecorp/payment-api v2.4.1, commit a3f2c8d)")
+	set, err := tagging.Derive(tagging.Facts{
+		Version: "v2.4.1",
+		Commit:  "a3f2c8d91e44b7e1a4c52f0d3b9e8a7c6d5e4f30",
+		// A hotfix of the 2.4 line after 2.5.0: 2.4 moves, 2 and latest stay on 2.5.0.
+		ExistingTags: []string{"2.4.0", "2.5.0", "2.5", "2", "latest"},
+	}, tagging.DefaultScheme())
+	if err != nil {
+		return err
+	}
+	for _, t := range set.Tags {
+		fmt.Fprintf(w, "  %-12s %-9s %-11s %s\n", t.Name, t.Class.Kind, t.Class.Form, t.Why)
+	}
+	for _, s := range set.Skipped {
+		fmt.Fprintf(w, "  %-12s (not emitted: %s)\n", s.Tag, s.Reason)
+	}
+	for _, tag := range []string{"20.04", "rolling", "main-a3f2c8d", "final2"} {
+		fmt.Fprintln(w, " ", tagging.Classify(tag).Explain())
 	}
 	return nil
 }

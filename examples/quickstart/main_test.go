@@ -22,4 +22,14 @@ func TestRun(t *testing.T) {
 	} {
 		assert.Contains(t, got, want)
 	}
+	for _, want := range []string{
+		`(?m)^  2\.4\.1 +immutable semver`,
+		`(?m)^  2\.4 +rolling +major\.minor`,
+		`(?m)^  sha-a3f2c8d +immutable sha`,
+		`(?m)^  2 +\(not emitted: .*2\.5\.0 is newer\)`,
+		`(?m)^  latest +\(not emitted: .*2\.5\.0 is newer\)`,
+		`"final2" is unknown`,
+	} {
+		assert.Regexp(t, want, got)
+	}
 }
