@@ -35,8 +35,11 @@ func refKey(ref reference.Reference) (string, string) {
 // Resolve returns the descriptor of the manifest ref names, matched by
 // repository path (the registry host is ignored).
 func (r *Registry) Resolve(ctx context.Context, ref reference.Reference) (ocispec.Descriptor, error) {
-	repo, key := refKey(ref)
-	m, err := r.resolve(ctx, OpResolve, repo, key)
+	key := string(ref.Digest())
+	if key == "" {
+		key = ref.TagOrLatest()
+	}
+	m, err := r.resolve(ctx, OpResolve, ref.Repository(), key)
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}

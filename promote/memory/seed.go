@@ -71,19 +71,27 @@ func (r *Registry) Seed(images ...Image) ([]digest.Digest, error) {
 		for _, b := range blobs {
 			rp.blobs[b.desc.Digest] = b.data
 		}
+		var topManifest *manifest
 		for _, m := range manifests {
 			pm, err := parseManifest(m.desc.MediaType, m.data)
 			if err != nil { // cannot happen: the bytes were built above
 				r.mu.Unlock()
 				return out, fmt.Errorf("memory: seed image %d: %w", i, err)
 			}
-			rp.manifests[pm.desc.Digest] = pm
+			if have, ok := rp.manifests[pm.desc.Digest]; ok {
+				pm = have
+			} else {
+				rp.manifests[pm.desc.Digest] = pm
+			}
+			if pm.desc.Digest == top {
+				topManifest = pm
+			}
 		}
 		for _, t := range img.Tags {
-			if _, ok := rp.tags[t]; !ok {
+			if _, ok := rp.tag(t); !ok {
 				rp.insertSorted(t)
 			}
-			rp.tags[t] = top
+			rp.tags.Store(t, topManifest)
 		}
 		r.mu.Unlock()
 		out = append(out, top)

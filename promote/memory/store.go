@@ -36,7 +36,30 @@ const (
 	OpBlob           Op = "blob"            // blob GET, HEAD, DELETE and uploads
 )
 
-var allOps = []Op{OpResolve, OpFetch, OpTag, OpTags, OpDeleteTag, OpPushManifest, OpDeleteManifest, OpBlob}
+var allOps = [...]Op{OpResolve, OpFetch, OpTag, OpTags, OpDeleteTag, OpPushManifest, OpDeleteManifest, OpBlob}
+
+// index returns the position of op in allOps, or -1.
+func (op Op) index() int {
+	switch op {
+	case OpResolve:
+		return 0
+	case OpFetch:
+		return 1
+	case OpTag:
+		return 2
+	case OpTags:
+		return 3
+	case OpDeleteTag:
+		return 4
+	case OpPushManifest:
+		return 5
+	case OpDeleteManifest:
+		return 6
+	case OpBlob:
+		return 7
+	}
+	return -1
+}
 
 // Event is one write recorded in the event log.
 type Event struct {
@@ -52,9 +75,9 @@ type Event struct {
 // New. A Registry is safe for concurrent use by many goroutines.
 type Registry struct {
 	mu      sync.RWMutex
-	repos   map[string]*repository
+	repos   atomic.Pointer[map[string]*repository] // copied on write under mu, read without it
 	rules   []Rule
-	events  []Event
+	events  eventLog
 	uploads map[string]*upload
 	nextID  uint64
 
@@ -62,13 +85,39 @@ type Registry struct {
 	faults    []*faultState
 	hasFaults atomic.Bool
 
-	calls map[Op]*atomic.Int64 // fixed at New; read without locking
+	calls [len(allOps)]atomic.Int64 // indexed by Op.index
+}
+
+// eventLog stores events in fixed-size blocks, so that appending never
+// copies the events already logged.
+type eventLog struct {
+	blocks [][]Event
+	n      int
+}
+
+const eventBlock = 1024
+
+func (l *eventLog) add(e Event) {
+	if l.n%eventBlock == 0 {
+		l.blocks = append(l.blocks, make([]Event, 0, eventBlock))
+	}
+	last := len(l.blocks) - 1
+	l.blocks[last] = append(l.blocks[last], e)
+	l.n++
+}
+
+func (l *eventLog) all() []Event {
+	out := make([]Event, 0, l.n)
+	for _, b := range l.blocks {
+		out = append(out, b...)
+	}
+	return out
 }
 
 type repository struct {
 	manifests map[digest.Digest]*manifest
 	blobs     map[digest.Digest][]byte
-	tags      map[string]digest.Digest
+	tags      sync.Map // tag to the *manifest it points at; stored under mu, read without it
 	sorted    []string // the keys of tags, sorted
 }
 
@@ -81,15 +130,9 @@ type manifest struct {
 
 // New returns an empty registry.
 func New() *Registry {
-	r := &Registry{
-		repos:   map[string]*repository{},
+	return &Registry{
 		uploads: map[string]*upload{},
-		calls:   make(map[Op]*atomic.Int64, len(allOps)),
 	}
-	for _, op := range allOps {
-		r.calls[op] = new(atomic.Int64)
-	}
-	return r
 }
 
 // Calls returns how many times op was attempted, over Go methods and HTTP
@@ -97,11 +140,11 @@ func New() *Registry {
 // piece of code makes, for example that a batch of checks resolves each
 // distinct tag once.
 func (r *Registry) Calls(op Op) int {
-	c, ok := r.calls[op]
-	if !ok {
+	i := op.index()
+	if i < 0 {
 		return 0
 	}
-	return int(c.Load())
+	return int(r.calls[i].Load())
 }
 
 // Events returns a copy of the event log: every write made through the Go
@@ -109,29 +152,31 @@ func (r *Registry) Calls(op Op) int {
 func (r *Registry) Events() []Event {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return slices.Clone(r.events)
+	return r.events.all()
 }
 
 // ResetEvents empties the event log and the call counters.
 func (r *Registry) ResetEvents() {
 	r.mu.Lock()
-	r.events = nil
+	r.events = eventLog{}
 	r.mu.Unlock()
-	for _, c := range r.calls {
-		c.Store(0)
+	for i := range r.calls {
+		r.calls[i].Store(0)
 	}
 }
 
 // logLocked appends to the event log; r.mu must be held for writing.
 func (r *Registry) logLocked(e Event) {
-	e.Seq = len(r.events) + 1
-	r.events = append(r.events, e)
+	e.Seq = r.events.n + 1
+	r.events.add(e)
 }
 
 // begin counts a call of op, checks the context and applies any injected
 // fault. Every public operation starts with it.
 func (r *Registry) begin(ctx context.Context, op Op, repo string) error {
-	r.calls[op].Add(1)
+	if i := op.index(); i >= 0 {
+		r.calls[i].Add(1)
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -141,19 +186,30 @@ func (r *Registry) begin(ctx context.Context, op Op, repo string) error {
 	return nil
 }
 
+// repoLocked returns the named repository or nil. Despite its name it is
+// also safe without r.mu, for lock-free reads of tags.
 func (r *Registry) repoLocked(name string) *repository {
-	return r.repos[name]
+	m := r.repos.Load()
+	if m == nil {
+		return nil
+	}
+	return (*m)[name]
 }
 
 func (r *Registry) repoForWriteLocked(name string) *repository {
-	rp := r.repos[name]
+	rp := r.repoLocked(name)
 	if rp == nil {
 		rp = &repository{
 			manifests: map[digest.Digest]*manifest{},
 			blobs:     map[digest.Digest][]byte{},
-			tags:      map[string]digest.Digest{},
 		}
-		r.repos[name] = rp
+		next := map[string]*repository{name: rp}
+		if cur := r.repos.Load(); cur != nil {
+			for k, v := range *cur {
+				next[k] = v
+			}
+		}
+		r.repos.Store(&next)
 	}
 	return rp
 }
@@ -162,10 +218,42 @@ func notFound(format string, args ...any) error {
 	return fmt.Errorf("memory: "+format+": %w", append(args, promote.ErrNotFound)...)
 }
 
+// tagDigest returns where tag points.
+func (rp *repository) tagDigest(tag string) (digest.Digest, bool) {
+	m, ok := rp.tag(tag)
+	if !ok {
+		return "", false
+	}
+	return m.desc.Digest, true
+}
+
+// tag returns the manifest tag points at. It is safe without r.mu: tags
+// are stored in a sync.Map and manifests never change once stored.
+func (rp *repository) tag(tag string) (*manifest, bool) {
+	v, ok := rp.tags.Load(tag)
+	if !ok {
+		return nil, false
+	}
+	m, ok := v.(*manifest)
+	return m, ok
+}
+
 // resolve finds the manifest a tag or digest names in repo.
 func (r *Registry) resolve(ctx context.Context, op Op, repo, ref string) (*manifest, error) {
 	if err := r.begin(ctx, op, repo); err != nil {
 		return nil, err
+	}
+	if !strings.Contains(ref, ":") {
+		// By tag: repositories and tags are in sync.Maps, so the hot
+		// path takes no lock.
+		rp := r.repoLocked(repo)
+		if rp == nil {
+			return nil, &nameUnknownError{repo}
+		}
+		if m, ok := rp.tag(ref); ok {
+			return m, nil
+		}
+		return nil, notFound("tag %q in repository %q", ref, repo)
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -177,14 +265,13 @@ func (r *Registry) lookupLocked(repo, ref string) (*manifest, error) {
 	if rp == nil {
 		return nil, &nameUnknownError{repo}
 	}
-	d := digest.Digest(ref)
 	if !strings.Contains(ref, ":") {
-		var ok bool
-		if d, ok = rp.tags[ref]; !ok {
-			return nil, notFound("tag %q in repository %q", ref, repo)
+		if m, ok := rp.tag(ref); ok {
+			return m, nil
 		}
+		return nil, notFound("tag %q in repository %q", ref, repo)
 	}
-	m, ok := rp.manifests[d]
+	m, ok := rp.manifests[digest.Digest(ref)]
 	if !ok {
 		return nil, notFound("manifest %q in repository %q", ref, repo)
 	}
@@ -204,14 +291,16 @@ func (r *Registry) setTag(ctx context.Context, repo, tag string, d digest.Digest
 	if rp == nil {
 		return &nameUnknownError{repo}
 	}
-	if _, ok := rp.manifests[d]; !ok {
+	m, ok := rp.manifests[d]
+	if !ok {
 		return notFound("manifest %q in repository %q", d, repo)
 	}
-	return r.setTagLocked(rp, repo, tag, d, old)
+	return r.setTagLocked(rp, repo, tag, m, old)
 }
 
-func (r *Registry) setTagLocked(rp *repository, repo, tag string, d digest.Digest, old *digest.Digest) error {
-	cur, exists := rp.tags[tag]
+func (r *Registry) setTagLocked(rp *repository, repo, tag string, m *manifest, old *digest.Digest) error {
+	d := m.desc.Digest
+	cur, exists := rp.tagDigest(tag)
 	if old != nil && cur != *old {
 		want := "to be absent"
 		if *old != "" {
@@ -234,7 +323,7 @@ func (r *Registry) setTagLocked(rp *repository, repo, tag string, d digest.Diges
 	} else {
 		rp.insertSorted(tag)
 	}
-	rp.tags[tag] = d
+	rp.tags.Store(tag, m)
 	r.logLocked(Event{Op: OpTag, Repository: repo, Tag: tag, Digest: d, Previous: cur})
 	return nil
 }
@@ -250,14 +339,14 @@ func (r *Registry) deleteTag(ctx context.Context, repo, tag string) error {
 	if rp == nil {
 		return &nameUnknownError{repo}
 	}
-	cur, ok := rp.tags[tag]
+	cur, ok := rp.tagDigest(tag)
 	if !ok {
 		return notFound("tag %q in repository %q", tag, repo)
 	}
 	if err := r.immutableLocked(repo, tag); err != nil {
 		return err
 	}
-	delete(rp.tags, tag)
+	rp.tags.Delete(tag)
 	if i, found := slices.BinarySearch(rp.sorted, tag); found {
 		rp.sorted = slices.Delete(rp.sorted, i, i+1)
 	}
@@ -339,18 +428,20 @@ func (r *Registry) putManifest(ctx context.Context, repo, tag, mediaType string,
 		}
 	}
 	if tag != "" {
-		if cur, ok := rp.tags[tag]; ok && cur != m.desc.Digest {
+		if cur, ok := rp.tagDigest(tag); ok && cur != m.desc.Digest {
 			if err := r.immutableLocked(repo, tag); err != nil {
 				return "", nil, err
 			}
 		}
 	}
-	if _, ok := rp.manifests[m.desc.Digest]; !ok {
+	if have, ok := rp.manifests[m.desc.Digest]; ok {
+		m = have
+	} else {
 		rp.manifests[m.desc.Digest] = m
 		r.logLocked(Event{Op: OpPushManifest, Repository: repo, Digest: m.desc.Digest})
 	}
 	if tag != "" {
-		if err := r.setTagLocked(rp, repo, tag, m.desc.Digest, nil); err != nil {
+		if err := r.setTagLocked(rp, repo, tag, m, nil); err != nil {
 			return "", nil, err
 		}
 	}
@@ -527,7 +618,7 @@ func (r *Registry) deleteManifest(ctx context.Context, repo string, d digest.Dig
 	}
 	var tags []string
 	for _, t := range rp.sorted {
-		if rp.tags[t] == d {
+		if cur, _ := rp.tagDigest(t); cur == d {
 			if err := r.immutableLocked(repo, t); err != nil {
 				return err
 			}
@@ -535,7 +626,7 @@ func (r *Registry) deleteManifest(ctx context.Context, repo string, d digest.Dig
 		}
 	}
 	for _, t := range tags {
-		delete(rp.tags, t)
+		rp.tags.Delete(t)
 		i, _ := slices.BinarySearch(rp.sorted, t)
 		rp.sorted = slices.Delete(rp.sorted, i, i+1)
 		r.logLocked(Event{Op: OpDeleteTag, Repository: repo, Tag: t, Digest: d, Previous: d})
