@@ -7,7 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	
+
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/imagetags/imagetags/promote"
