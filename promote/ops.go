@@ -18,7 +18,8 @@ var errNilRegistry = errors.New("promote: nil Registry")
 // Duplicate tags are handled once. Tags already at the digest are left
 // alone; protected tags (WithImmutable, WithImmutablePatterns) that point
 // elsewhere are refused. When some tags fail, Publish still sets the rest
-// and returns the Record with a *PartialError.
+// and returns the Record with a *PartialError. To publish a tagging.Set,
+// pass its Names().
 func Publish(ctx context.Context, r Registry, src reference.Reference, tags []string, opts ...Option) (Record, error) {
 	cfg, err := newConfig(opts)
 	if err != nil {

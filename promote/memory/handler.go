@@ -40,7 +40,6 @@ const (
 	codeTooManyRequests     = "TOOMANYREQUESTS"
 	codePrecondition        = "PRECONDITION"
 	codePaginationInvalid   = "PAGINATION_NUMBER_INVALID"
-	codeRangeInvalid        = "BLOB_UPLOAD_INVALID"
 	codeUnknown             = "UNKNOWN"
 )
 
@@ -130,7 +129,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		writeJSON(w, req, http.StatusOK, struct{}{})
 		return
 	}
-	if err := validateRepository(rt.name); err != nil {
+	if err := reference.ValidateRepository(rt.name); err != nil {
 		writeError(w, req, http.StatusBadRequest, codeNameInvalid, err.Error())
 		return
 	}
@@ -219,12 +218,12 @@ func (h *handler) manifest(w http.ResponseWriter, req *http.Request, rt route) {
 		}
 		mediaType, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
 		if d != "" {
-			if err := verify(d, body); err != nil {
-				writeError(w, req, http.StatusBadRequest, codeDigestInvalid, err.Error())
-				return
-			}
 			if d.Algorithm() != digest.SHA256 {
 				writeError(w, req, http.StatusBadRequest, codeDigestInvalid, "this registry stores manifests by sha256 digest only, not "+strconv.Quote(d.String()))
+				return
+			}
+			if err := verify(d, body); err != nil {
+				writeError(w, req, http.StatusBadRequest, codeDigestInvalid, err.Error())
 				return
 			}
 		}
@@ -298,7 +297,7 @@ func (h *handler) startUpload(w http.ResponseWriter, req *http.Request, rt route
 			return
 		}
 		from := q.Get("from")
-		if validateRepository(from) == nil {
+		if reference.ValidateRepository(from) == nil {
 			ok, err := h.r.mountBlob(ctx, rt.name, from, digest.Digest(mount))
 			if err != nil {
 				writeErr(w, req, err, codeBlobUnknown)
@@ -358,19 +357,23 @@ func (h *handler) upload(w http.ResponseWriter, req *http.Request, rt route) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	case http.MethodPatch:
-		start := int64(-1)
-		if cr := req.Header.Get("Content-Range"); cr != "" {
-			s, e, ok := parseRange(cr)
-			if !ok {
-				writeError(w, req, http.StatusRequestedRangeNotSatisfiable, codeRangeInvalid, "malformed Content-Range "+strconv.Quote(cr)+": want <start>-<end>")
+		start, end := int64(-1), int64(-1)
+		cr := req.Header.Get("Content-Range")
+		if cr != "" {
+			var ok bool
+			if start, end, ok = parseRange(cr); !ok {
+				writeError(w, req, http.StatusRequestedRangeNotSatisfiable, codeBlobUploadInvalid, "malformed Content-Range "+strconv.Quote(cr)+": want <start>-<end>")
 				return
 			}
-			start = s
-			_ = e
 		}
 		chunk, err := readBody(w, req, maxBlobSize)
 		if err != nil {
 			writeError(w, req, http.StatusBadRequest, codeSizeInvalid, "chunk body: "+err.Error())
+			return
+		}
+		if cr != "" && end-start+1 != int64(len(chunk)) {
+			writeError(w, req, http.StatusRequestedRangeNotSatisfiable, codeBlobUploadInvalid,
+				"Content-Range "+strconv.Quote(cr)+" does not match the "+strconv.Itoa(len(chunk))+" byte chunk")
 			return
 		}
 		size, err := h.r.appendUpload(ctx, rt.name, rt.ref, start, chunk)

@@ -356,3 +356,76 @@ func TestHandlerFaultStatuses(t *testing.T) {
 		})
 	}
 }
+
+func TestHandlerReferrers(t *testing.T) {
+	reg := memory.New()
+	ds, err := reg.Seed(memory.Image{Repository: "team/app", Tags: []string{"1.0"}})
+	require.NoError(t, err)
+	h := reg.Handler()
+	empty := []byte("{}")
+	emptyDigest := digest.FromBytes(empty)
+	require.Equal(t, http.StatusCreated, do(h, "POST", "/v2/team/app/blobs/uploads/?digest="+emptyDigest.String(), empty, nil).Code)
+
+	push := func(artifactType string) digest.Digest {
+		subject := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: ds[0], Size: 1}
+		body, err := json.Marshal(ocispec.Manifest{
+			Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageManifest,
+			ArtifactType: artifactType,
+			Config:       ocispec.Descriptor{MediaType: ocispec.MediaTypeEmptyJSON, Digest: emptyDigest, Size: 2},
+			Layers:       []ocispec.Descriptor{},
+			Subject:      &subject,
+			Annotations:  map[string]string{"kind": artifactType},
+		})
+		require.NoError(t, err)
+		d := digest.FromBytes(body)
+		rec := do(h, "PUT", "/v2/team/app/manifests/"+d.String(), body, map[string]string{"Content-Type": ocispec.MediaTypeImageManifest})
+		require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+		assert.Equal(t, ds[0].String(), rec.Header().Get("OCI-Subject"))
+		return d
+	}
+	sbom := push("application/spdx+json")
+	sig := push("application/vnd.dev.sigstore.bundle+json")
+
+	tests := []struct {
+		query    string
+		want     []digest.Digest
+		filtered bool
+	}{
+		{"", []digest.Digest{sbom, sig}, false},
+		{"?artifactType=application/spdx%2Bjson", []digest.Digest{sbom}, true},
+		{"?artifactType=none", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			rec := do(h, "GET", "/v2/team/app/referrers/"+ds[0].String()+tt.query, nil, nil)
+			require.Equal(t, http.StatusOK, rec.Code)
+			var idx ocispec.Index
+			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &idx))
+			var got []digest.Digest
+			for _, m := range idx.Manifests {
+				got = append(got, m.Digest)
+				assert.NotEmpty(t, m.Annotations["kind"])
+			}
+			assert.ElementsMatch(t, tt.want, got)
+			assert.Equal(t, tt.filtered, rec.Header().Get("OCI-Filters-Applied") == "artifactType")
+		})
+	}
+}
+
+func TestHandlerUploadAndDigestEdgeCases(t *testing.T) {
+	reg := memory.New()
+	h := reg.Handler()
+	start := do(h, "POST", "/v2/team/app/blobs/uploads", nil, nil)
+	require.Equal(t, http.StatusAccepted, start.Code)
+	loc := start.Header().Get("Location")
+	short := do(h, "PATCH", loc, []byte("abc"), map[string]string{"Content-Range": "0-9"})
+	assert.Equal(t, http.StatusRequestedRangeNotSatisfiable, short.Code, "range longer than the chunk")
+	assert.Equal(t, "BLOB_UPLOAD_INVALID", errorCode(t, short))
+	other := do(h, "PATCH", "/v2/team/other/blobs/uploads/"+strings.TrimPrefix(loc, "/v2/team/app/blobs/uploads/"), []byte("abc"), nil)
+	assert.Equal(t, http.StatusNotFound, other.Code, "a session belongs to its repository")
+
+	sha512 := "sha512:" + strings.Repeat("a", 128)
+	rec := do(h, "PUT", "/v2/team/app/manifests/"+sha512, []byte("{}"), map[string]string{"Content-Type": ocispec.MediaTypeImageManifest})
+	assert.Equal(t, http.StatusBadRequest, rec.Code)
+	assert.Equal(t, "DIGEST_INVALID", errorCode(t, rec))
+}

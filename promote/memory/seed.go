@@ -48,7 +48,7 @@ type Image struct {
 func (r *Registry) Seed(images ...Image) ([]digest.Digest, error) {
 	out := make([]digest.Digest, 0, len(images))
 	for i, img := range images {
-		if err := validateRepository(img.Repository); err != nil {
+		if err := reference.ValidateRepository(img.Repository); err != nil {
 			return out, fmt.Errorf("memory: seed image %d: %w", i, err)
 		}
 		for _, t := range img.Tags {

@@ -650,7 +650,7 @@ func (r *Registry) referrers(ctx context.Context, repo string, d digest.Digest, 
 	}
 	out := []ocispec.Descriptor{}
 	for _, m := range rp.manifests {
-		if m.subject != d || (artifactType != "" && m.desc.ArtifactType != artifactType) {
+		if m.subject != d {
 			continue
 		}
 		desc := m.desc
@@ -664,6 +664,9 @@ func (r *Registry) referrers(ctx context.Context, repo string, d digest.Digest, 
 			if desc.ArtifactType == "" {
 				desc.ArtifactType = probe.Config.MediaType
 			}
+		}
+		if artifactType != "" && desc.ArtifactType != artifactType {
+			continue
 		}
 		out = append(out, desc)
 	}
