@@ -96,6 +96,9 @@ func moveOne(ctx context.Context, r Registry, op string, src reference.Reference
 // Tags the record did not move are left alone. Protection options apply
 // as for Publish.
 func Rollback(ctx context.Context, r Registry, rec Record, opts ...Option) (Record, error) {
+	if r == nil {
+		return Record{}, errNilRegistry
+	}
 	cfg, err := newConfig(opts)
 	if err != nil {
 		return Record{}, err

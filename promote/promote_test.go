@@ -343,3 +343,27 @@ func TestErrorsRender(t *testing.T) {
 	pe := &promote.PartialError{Op: "publish", Repository: "r/a", Failed: []string{"x"}, Err: errors.Join(errors.New("one"), errors.New("two"))}
 	assert.Equal(t, `promote: publish "r/a": 1 tag(s) failed ["x"], moved []: one; two`, pe.Error())
 }
+
+func TestNoPanicOnEmptyInput(t *testing.T) {
+	ctx := context.Background()
+	reg, _, _ := fixture(t)
+	moved := promote.Record{Repository: "r.test/team/app", Tags: []promote.TagChange{{Tag: "x", Digest: digest.FromString("x"), Moved: true}}}
+	tests := []struct {
+		name string
+		call func() error
+	}{
+		{"publish nil registry", func() error { _, err := promote.Publish(ctx, nil, ref(t, "r.test/team/app:1.0.0"), []string{"x"}); return err }},
+		{"publish zero source", func() error { _, err := promote.Publish(ctx, reg, reference.Reference{}, []string{"x"}); return err }},
+		{"promote nil registry", func() error { _, err := promote.Promote(ctx, nil, ref(t, "r.test/team/app:1.0.0"), "x"); return err }},
+		{"promote zero source", func() error { _, err := promote.Promote(ctx, reg, reference.Reference{}, "x"); return err }},
+		{"promote empty channel", func() error { _, err := promote.Promote(ctx, reg, ref(t, "r.test/team/app:1.0.0"), ""); return err }},
+		{"rollback nil registry", func() error { _, err := promote.Rollback(ctx, nil, moved); return err }},
+		{"rollback empty record", func() error { _, err := promote.Rollback(ctx, reg, promote.Record{}); return err }},
+		{"rollback to zero", func() error { _, err := promote.RollbackTo(ctx, reg, reference.Reference{}, "x"); return err }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.NotPanics(t, func() { assert.Error(t, tt.call()) })
+		})
+	}
+}
