@@ -352,7 +352,10 @@ func TestNoPanicOnEmptyInput(t *testing.T) {
 		name string
 		call func() error
 	}{
-		{"publish nil registry", func() error { _, err := promote.Publish(ctx, nil, ref(t, "r.test/team/app:1.0.0"), []string{"x"}); return err }},
+		{"publish nil registry", func() error {
+			_, err := promote.Publish(ctx, nil, ref(t, "r.test/team/app:1.0.0"), []string{"x"})
+			return err
+		}},
 		{"publish zero source", func() error { _, err := promote.Publish(ctx, reg, reference.Reference{}, []string{"x"}); return err }},
 		{"promote nil registry", func() error { _, err := promote.Promote(ctx, nil, ref(t, "r.test/team/app:1.0.0"), "x"); return err }},
 		{"promote zero source", func() error { _, err := promote.Promote(ctx, reg, reference.Reference{}, "x"); return err }},
