@@ -117,7 +117,7 @@ func (l *eventLog) all() []Event {
 type repository struct {
 	manifests map[digest.Digest]*manifest
 	blobs     map[digest.Digest][]byte
-	tags      sync.Map // tag to the *manifest it points at; stored under mu, read without it
+	tags      sync.Map // tag to its *tagSlot; changed under mu, read without it
 	sorted    []string // the keys of tags, sorted
 }
 
@@ -227,6 +227,21 @@ func (rp *repository) tagDigest(tag string) (digest.Digest, bool) {
 	return m.desc.Digest, true
 }
 
+// tagSlot holds where one tag points. Moving an existing tag swaps the
+// pointer in its slot, which allocates nothing.
+type tagSlot struct{ m atomic.Pointer[manifest] }
+
+// storeTag points tag at m; r.mu must be held for writing.
+func (rp *repository) storeTag(tag string, m *manifest) {
+	if v, ok := rp.tags.Load(tag); ok {
+		v.(*tagSlot).m.Store(m)
+		return
+	}
+	slot := new(tagSlot)
+	slot.m.Store(m)
+	rp.tags.Store(tag, slot)
+}
+
 // tag returns the manifest tag points at. It is safe without r.mu: tags
 // are stored in a sync.Map and manifests never change once stored.
 func (rp *repository) tag(tag string) (*manifest, bool) {
@@ -234,8 +249,11 @@ func (rp *repository) tag(tag string) (*manifest, bool) {
 	if !ok {
 		return nil, false
 	}
-	m, ok := v.(*manifest)
-	return m, ok
+	slot, ok := v.(*tagSlot)
+	if !ok {
+		return nil, false
+	}
+	return slot.m.Load(), true
 }
 
 // resolve finds the manifest a tag or digest names in repo.
@@ -323,7 +341,7 @@ func (r *Registry) setTagLocked(rp *repository, repo, tag string, m *manifest, o
 	} else {
 		rp.insertSorted(tag)
 	}
-	rp.tags.Store(tag, m)
+	rp.storeTag(tag, m)
 	r.logLocked(Event{Op: OpTag, Repository: repo, Tag: tag, Digest: d, Previous: cur})
 	return nil
 }
