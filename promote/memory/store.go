@@ -243,7 +243,8 @@ func (rp *repository) storeTag(tag string, m *manifest) {
 }
 
 // tag returns the manifest tag points at. It is safe without r.mu: tags
-// are stored in a sync.Map and manifests never change once stored.
+// live in a sync.Map of atomic slots, and manifests never change once
+// stored.
 func (rp *repository) tag(tag string) (*manifest, bool) {
 	v, ok := rp.tags.Load(tag)
 	if !ok {
@@ -262,8 +263,8 @@ func (r *Registry) resolve(ctx context.Context, op Op, repo, ref string) (*manif
 		return nil, err
 	}
 	if !strings.Contains(ref, ":") {
-		// By tag: repositories and tags are in sync.Maps, so the hot
-		// path takes no lock.
+		// By tag: the repository map is copied on write and tags live
+		// in a sync.Map, so the hot path takes no lock.
 		rp := r.repoLocked(repo)
 		if rp == nil {
 			return nil, &nameUnknownError{repo}
