@@ -12,6 +12,7 @@ import (
 
 	"github.com/imagetags/imagetags/promote"
 	"github.com/imagetags/imagetags/promote/memory"
+	"github.com/imagetags/imagetags/reference"
 )
 
 // TestConcurrentUse mixes every kind of call from many goroutines; run
@@ -26,6 +27,10 @@ func TestConcurrentUse(t *testing.T) {
 	require.NoError(t, err)
 	h := reg.Handler()
 	const workers, iterations = 8, 200
+	tags := make([]reference.Reference, 5)
+	for i := range tags {
+		tags[i] = ref(t, fmt.Sprintf("r.test/team/app:t%d", i))
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, workers*iterations)
 	for w := range workers {
@@ -33,7 +38,7 @@ func TestConcurrentUse(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range iterations {
-				tag := ref(t, fmt.Sprintf("r.test/team/app:t%d", i%5))
+				tag := tags[i%5]
 				switch (w + i) % 6 {
 				case 0:
 					if err := reg.Tag(ctx, tag, ds[i%2]); err != nil {
