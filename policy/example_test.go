@@ -1,0 +1,65 @@
+package policy_test
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/imagetags/imagetags/policy"
+	"github.com/imagetags/imagetags/reference"
+	"github.com/opencontainers/go-digest"
+)
+
+func ExampleDecide() {
+	built := digest.FromString("image built last week")
+	patched := digest.FromString("image republished today")
+	tags := []string{"latest", "rolling", "20.04", "20.10", "22.04", "v1", "v1.3", "v1.3.1", "v2"}
+
+	for _, c := range []struct {
+		ref string
+		now digest.Digest
+	}{
+		{"ubuntu:latest", patched},
+		{"ubuntu:20.04", patched},
+		{"ubuntu:20.04", built},
+		{"mycorp/myproj:v1", built},
+		{"mycorp/myproj:v1.3.1", built},
+		{"mycorp/myproj:v1.3.1", patched},
+	} {
+		d := policy.Decide(policy.Build{Ref: reference.MustParse(c.ref), Digest: built},
+			policy.Observation{Digest: c.now, Tags: tags})
+		fmt.Println(strings.TrimSpace(fmt.Sprintf("%-22s %-20s %-7s %s", c.ref, d.Outcome, d.Action, d.Candidate)))
+	}
+	// Output:
+	// ubuntu:latest          tag-republished      rebuild latest
+	// ubuntu:20.04           tag-republished      rebuild 20.04
+	// ubuntu:20.04           newer-out-of-range   none
+	// mycorp/myproj:v1       newer-out-of-range   none
+	// mycorp/myproj:v1.3.1   up-to-date           none
+	// mycorp/myproj:v1.3.1   immutable-tag-moved  alert
+}
+
+func ExampleDecide_multiArch() {
+	d := policy.Decide(policy.Build{
+		Ref:            reference.MustParse("ubuntu:22.04"),
+		Digest:         digest.FromString("index v1"),
+		Platform:       "linux/amd64",
+		PlatformDigest: digest.FromString("amd64 manifest"),
+	}, policy.Observation{
+		Digest:         digest.FromString("index v2, arm64 rebuilt"),
+		PlatformDigest: digest.FromString("amd64 manifest"),
+	})
+	fmt.Println(d.Outcome, d.Action)
+	fmt.Println(d.Notes[0].Message)
+	// Output:
+	// up-to-date none
+	// the index changed for other platforms; linux/amd64 is unchanged
+}
+
+func ExampleReplacementTag() {
+	s := policy.ReplacementTag([]string{"20.10", "22.04", "latest"}, "latest", "20.04")
+	fmt.Println(s.Tag, "-", s.Reason)
+	fmt.Println(policy.NewWorkspaceTag([]string{"20.10", "22.04", "latest"}, "22.04").Tag)
+	// Output:
+	// 20.10 - nearest newer tag of the same line
+	// 22.04
+}
