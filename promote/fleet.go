@@ -1,0 +1,318 @@
+package promote
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/imagetags/imagetags/policy"
+	"github.com/imagetags/imagetags/reference"
+)
+
+// DefaultFleetConcurrency is how many registry requests CheckFleet has in
+// flight at once when FleetOptions.Concurrency is zero.
+const DefaultFleetConcurrency = 8
+
+// FleetOptions tune CheckFleet. The zero value is ready to use.
+type FleetOptions struct {
+	// Concurrency bounds the registry requests in flight; zero means
+	// DefaultFleetConcurrency.
+	Concurrency int
+	// Decider makes the decisions; its zero value uses the default
+	// classifier.
+	Decider policy.Decider
+	// MaxTagPages caps how many pages of a repository's tag list are read;
+	// a listing cut short is reported as truncated, so the decision never
+	// claims "up to date" on partial information. Zero means no cap.
+	MaxTagPages int
+	// SkipTagLists leaves the repositories' tags unlisted: only republished
+	// and moved tags are detected, and decisions that need the list (a
+	// newer tag in the line) come out Unknown.
+	SkipTagLists bool
+	// DefaultTags maps a repository name ("registry.example.com/team/app")
+	// to its designated default tag, suggested when a deployed tag was
+	// deleted.
+	DefaultTags map[string]string
+	// Immutable reports whether the registry enforces immutability for a
+	// tag of a repository (by name), which makes a moved tag critical.
+	Immutable func(repository, tag string) bool
+}
+
+// CheckFleet decides, for every build, whether the deployment or workspace
+// it describes must be rebuilt, may be upgraded, or needs attention. It
+// gathers what policy.Decide needs from the registry with as few requests
+// as possible: one Resolve per distinct tag, one tag listing per distinct
+// repository, and one manifest fetch per multi-arch tag whose index moved
+// under a build that records its platform. At most opts.Concurrency
+// requests are in flight at once.
+//
+// The decisions come back in the order of builds. An observation that
+// failed (a registry error, a cancelled context) gives an Unknown decision
+// whose message names the error; it is never reported as up to date. The
+// returned error is ctx.Err(): non-nil when the context ended, in which
+// case the observations it cut short are Unknown decisions.
+func CheckFleet(ctx context.Context, r Registry, builds []policy.Build, opts FleetOptions) ([]policy.Decision, error) {
+	if r == nil {
+		return nil, errNilRegistry
+	}
+	n := opts.Concurrency
+	if n <= 0 {
+		n = DefaultFleetConcurrency
+	}
+
+	// Plan the distinct requests.
+	tags := map[string]*tagObservation{}
+	repos := map[string]*repoObservation{}
+	for _, b := range builds {
+		if b.Ref.IsZero() {
+			continue
+		}
+		repo := b.Ref.Name()
+		if _, ok := repos[repo]; !ok && !opts.SkipTagLists {
+			repos[repo] = &repoObservation{ref: b.Ref.NameOnly()}
+		}
+		if !b.Ref.HasTag() && b.Ref.IsPinned() {
+			continue // pinned by digest alone: nothing to resolve
+		}
+		key := tagKey(b.Ref)
+		t, ok := tags[key]
+		if !ok {
+			ref, err := b.Ref.NameOnly().WithTag(b.Ref.TagOrLatest())
+			t = &tagObservation{ref: ref, err: err}
+			tags[key] = t
+		}
+		if b.Platform != "" && b.PlatformDigest != "" {
+			t.platforms = append(t.platforms, b.Digest)
+		}
+	}
+
+	// Resolve tags and list repositories with bounded concurrency.
+	sem := make(chan struct{}, n)
+	var wg sync.WaitGroup
+	run := func(f func()) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				f() // f sees the cancelled context and records the error
+				return
+			}
+			defer func() { <-sem }()
+			f()
+		}()
+	}
+	for _, t := range tags {
+		if t.err != nil {
+			continue
+		}
+		run(func() { t.resolve(ctx, r) })
+	}
+	for _, ro := range repos {
+		run(func() { ro.list(ctx, r, opts.MaxTagPages) })
+	}
+	wg.Wait()
+
+	// Fetch indexes whose digest moved under a build that records its
+	// platform's own manifest.
+	if fetcher, ok := r.(ManifestFetcher); ok {
+		for _, t := range tags {
+			if t.err == nil && t.needsIndex() {
+				run(func() { t.fetchIndex(ctx, fetcher) })
+			}
+		}
+		wg.Wait()
+	}
+
+	out := make([]policy.Decision, len(builds))
+	for i, b := range builds {
+		obs, failure := observe(b, tags, repos, opts)
+		dec := opts.Decider.Decide(b, obs)
+		if failure != nil && dec.Outcome == policy.Unknown {
+			dec.Message += ": " + failure.Error()
+		}
+		out[i] = dec
+	}
+	return out, ctx.Err()
+}
+
+// observe assembles the observation of one build from the shared results.
+func observe(b policy.Build, tags map[string]*tagObservation, repos map[string]*repoObservation, opts FleetOptions) (policy.Observation, error) {
+	var obs policy.Observation
+	if b.Ref.IsZero() {
+		return obs, nil
+	}
+	var failure error
+	if ro := repos[b.Ref.Name()]; ro != nil {
+		if ro.err != nil {
+			failure = ro.err
+			obs.Tags, obs.Truncated = ro.tags, true
+		} else {
+			obs.Tags, obs.Truncated = ro.tags, ro.truncated
+			if obs.Tags == nil {
+				obs.Tags = []string{}
+			}
+		}
+	}
+	obs.DefaultTag = opts.DefaultTags[b.Ref.Name()]
+	if opts.Immutable != nil {
+		obs.Immutable = opts.Immutable(b.Ref.Name(), b.Ref.TagOrLatest())
+	}
+	t := tags[tagKey(b.Ref)]
+	if t == nil {
+		return obs, failure
+	}
+	switch {
+	case errors.Is(t.err, ErrNotFound):
+		obs.Gone = true
+	case t.err != nil:
+		return obs, t.err
+	default:
+		obs.Digest = t.desc.Digest
+		if b.Platform != "" && b.PlatformDigest != "" && t.desc.Digest != b.Digest {
+			if t.indexErr != nil {
+				return obs, t.indexErr
+			}
+			if t.children != nil {
+				if d, ok := t.children[normalizePlatform(b.Platform)]; ok {
+					obs.PlatformDigest = d
+				} else {
+					obs.PlatformMissing = true
+				}
+			}
+		}
+	}
+	return obs, failure
+}
+
+func tagKey(ref reference.Reference) string { return ref.Name() + ":" + ref.TagOrLatest() }
+
+// tagObservation is what the registry said about one distinct tag.
+type tagObservation struct {
+	ref       reference.Reference
+	platforms []digest.Digest // build digests of builds that record a platform
+	desc      ocispec.Descriptor
+	err       error
+	children  map[string]digest.Digest // platform -> manifest, for an index
+	indexErr  error
+}
+
+func (t *tagObservation) resolve(ctx context.Context, r Registry) {
+	if err := ctx.Err(); err != nil {
+		t.err = err
+		return
+	}
+	t.desc, t.err = r.Resolve(ctx, t.ref)
+	if t.err != nil {
+		t.err = fmt.Errorf("resolve %s: %w", t.ref, t.err)
+	}
+}
+
+// needsIndex reports whether some build that records its platform saw the
+// index move, so the platform's own manifest must be compared.
+func (t *tagObservation) needsIndex() bool {
+	if !isIndex(t.desc.MediaType) {
+		return false
+	}
+	for _, d := range t.platforms {
+		if d != t.desc.Digest {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *tagObservation) fetchIndex(ctx context.Context, f ManifestFetcher) {
+	if err := ctx.Err(); err != nil {
+		t.indexErr = err
+		return
+	}
+	ref, err := t.ref.WithDigest(t.desc.Digest)
+	if err != nil {
+		t.indexErr = err
+		return
+	}
+	_, data, err := f.FetchManifest(ctx, ref)
+	if err != nil {
+		t.indexErr = fmt.Errorf("fetch index %s: %w", ref, err)
+		return
+	}
+	var idx ocispec.Index
+	if err := json.Unmarshal(data, &idx); err != nil {
+		t.indexErr = fmt.Errorf("index %s: %w", ref, err)
+		return
+	}
+	t.children = map[string]digest.Digest{}
+	for _, m := range idx.Manifests {
+		if m.Platform == nil {
+			continue
+		}
+		key := normalizePlatform(platformString(*m.Platform))
+		if _, dup := t.children[key]; !dup {
+			t.children[key] = m.Digest
+		}
+	}
+}
+
+// repoObservation is a repository's tag listing.
+type repoObservation struct {
+	ref       reference.Reference
+	tags      []string
+	truncated bool
+	err       error
+}
+
+func (ro *repoObservation) list(ctx context.Context, r Registry, maxPages int) {
+	cursor := ""
+	seen := map[string]bool{}
+	for page := 1; ; page++ {
+		if err := ctx.Err(); err != nil {
+			ro.err = err
+			return
+		}
+		p, err := r.Tags(ctx, ro.ref, cursor, 0)
+		if err != nil {
+			ro.err = fmt.Errorf("list tags of %s: %w", ro.ref, err)
+			return
+		}
+		ro.tags = append(ro.tags, p.Tags...)
+		if p.Next == "" {
+			return
+		}
+		if seen[p.Next] || (maxPages > 0 && page >= maxPages) {
+			ro.truncated = true
+			return
+		}
+		seen[p.Next] = true
+		cursor = p.Next
+	}
+}
+
+func isIndex(mediaType string) bool {
+	return mediaType == ocispec.MediaTypeImageIndex || mediaType == "application/vnd.docker.distribution.manifest.list.v2+json"
+}
+
+func platformString(p ocispec.Platform) string {
+	s := p.OS + "/" + p.Architecture
+	if p.Variant != "" {
+		s += "/" + p.Variant
+	}
+	return s
+}
+
+// normalizePlatform lowercases os/arch[/variant] and drops the variant
+// "v8" of arm64, which is implied.
+func normalizePlatform(p string) string {
+	p = strings.ToLower(strings.TrimSpace(p))
+	if strings.HasSuffix(p, "/arm64/v8") {
+		p = strings.TrimSuffix(p, "/v8")
+	}
+	return p
+}
