@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/imagetags/imagetags/examples/internal/demo"
+	"github.com/imagetags/imagetags/policy"
+	"github.com/imagetags/imagetags/promote"
+	"github.com/imagetags/imagetags/promote/memory"
+)
+
+func check(t *testing.T, reg *memory.Registry, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	open := func(host string) (promote.Registry, error) {
+		if host != "" {
+			return nil, errors.New("no registry " + host)
+		}
+		return reg, nil
+	}
+	code := run(context.Background(), args, open, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func seeded(t *testing.T) *memory.Registry {
+	t.Helper()
+	reg, _, err := demo.Seed()
+	require.NoError(t, err)
+	return reg
+}
+
+func TestRebuildCheckSample(t *testing.T) {
+	code, out, stderr := check(t, seeded(t), "", "--json", "workspaces.yaml")
+	require.Equal(t, 1, code, stderr)
+	var results []result
+	require.NoError(t, json.Unmarshal([]byte(out), &results))
+	got := map[string]policy.Outcome{}
+	for _, r := range results {
+		got[r.Name] = r.Decision.Outcome
+	}
+	assert.Equal(t, map[string]policy.Outcome{
+		"alice-dev":       policy.TagRepublished,
+		"bob-mobile":      policy.TagRepublished,
+		"carol-myproj":    policy.NewerOutOfRange,
+		"dave-hotfix":     policy.ImmutableTagMoved,
+		"payments-prod":   policy.UpToDate,
+		"payments-pinned": policy.PinnedByDigest,
+	}, got)
+}
+
+func TestRebuildCheckTable(t *testing.T) {
+	code, out, _ := check(t, seeded(t), "", "workspaces.yaml")
+	assert.Equal(t, 1, code)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 7)
+	assert.Regexp(t, `^NAME\s+IMAGE\s+ACTION\s+OUTCOME\s+MESSAGE$`, lines[0])
+	assert.Regexp(t, `^dave-hotfix\s+mycorp/myproject:v1\.3\.1\s+alert\s+immutable-tag-moved\s+`, lines[4])
+	assert.Contains(t, lines[6], "acmecorp/payment-api@sha256:e6d033292f8a…")
+}
+
+func TestRebuildCheckExitCodes(t *testing.T) {
+	upToDate := `[{"name":"p","image":"acmecorp/payment-api:v2.4.1","digest":"sha256:ffa07e374ae3d82e1fec60c9a0a504d791fa136e4bcc722da6c167d60e3cb720"}]`
+	code, out, stderr := check(t, seeded(t), upToDate, "-")
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "up-to-date")
+
+	reg := seeded(t)
+	reg.InjectFault(memory.Fault{Op: memory.OpResolve, Err: errors.New("registry unreachable")})
+	code, out, _ = check(t, reg, upToDate, "-")
+	assert.Equal(t, 2, code, "an observation that failed is an error, never up to date")
+	assert.Contains(t, out, "registry unreachable")
+}
+
+func TestRebuildCheckInputErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
+		return p
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no file", nil, "exactly one FILE"},
+		{"missing file", []string{filepath.Join(dir, "nope.yaml")}, "no such file"},
+		{"unknown field", []string{write("a.yaml", "- name: a\n  imgae: ubuntu\n")}, "imgae"},
+		{"unknown JSON field", []string{write("a.json", `[{"name":"a","imgae":"ubuntu"}]`)}, "imgae"},
+		{"bad image", []string{write("b.yaml", "- name: b\n  image: Ubuntu/Bad\n")}, "entry 1 (b): image"},
+		{"bad digest", []string{write("c.yaml", "- name: c\n  image: ubuntu\n  digest: sha256:abc\n")}, "digest"},
+		{"bad tracking", []string{write("d.yaml", "- name: d\n  image: ubuntu\n  tracking: weekly\n")}, "tracking \"weekly\""},
+		{"empty list", []string{write("e.yaml", "# nothing\n")}, "no workspaces"},
+		{"remote unavailable", []string{"--registry", "registry.example.com", "workspaces.yaml"}, "no registry registry.example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, stderr := check(t, seeded(t), "", tt.args...)
+			assert.Equal(t, 2, code)
+			assert.Empty(t, out)
+			assert.Contains(t, stderr, tt.want)
+		})
+	}
+}
+
+func TestRebuildCheckHelp(t *testing.T) {
+	code, _, stderr := check(t, seeded(t), "", "--help")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, stderr, "usage: rebuild-check")
+}
