@@ -377,3 +377,11 @@ func TestComparePre(t *testing.T) {
 	}
 	assert.Equal(t, -1, comparePre("rc.02", "rc.10"))
 }
+
+func mustRef(s string) reference.Reference {
+	r, err := reference.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}

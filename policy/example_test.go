@@ -63,3 +63,35 @@ func ExampleReplacementTag() {
 	// 20.10 - nearest newer tag of the same line
 	// 22.04
 }
+
+func ExampleSelect() {
+	tags := []string{"1.4.2", "1.4.3", "1.5.0", "2.0.0", "1.5.1-rc.1", "latest"}
+	r, err := policy.Select(tags, policy.Strategy{Kind: policy.ByLine, Current: "1.4.2", Line: policy.LineMinor})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(r.Tag, r.Considered, r.Eligible, r.Excluded)
+	// Output:
+	// 1.5.0 6 3 map[not-a-version:1 out-of-range:1 prerelease:1]
+}
+
+func ExampleSelect_pattern() {
+	tags := []string{"main-a3f2c8d-1700000100", "main-b4e3d9e-1700000900", "feature-x-1800000000", "latest"}
+	r, _ := policy.Select(tags, policy.Strategy{
+		Kind:    policy.ByNumber,
+		Pattern: `^main-[a-f0-9]+-(?P<ts>[0-9]+)`,
+		Extract: "$ts",
+	})
+	fmt.Println(r.Tag)
+	// Output:
+	// main-b4e3d9e-1700000900
+}
+
+func ExampleSelect_semver() {
+	tags := []string{"1.1.9", "1.2.0", "v1.9.4", "2.0.0", "1.9.5-alpine"}
+	r, _ := policy.Select(tags, policy.Strategy{Kind: policy.BySemver, Constraint: ">=1.2 <2"})
+	fmt.Println(r.Tag, r.Excluded)
+	// Output:
+	// v1.9.4 map[out-of-range:2 variant:1]
+}

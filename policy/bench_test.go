@@ -1,0 +1,125 @@
+package policy
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/Masterminds/semver/v3"
+	"github.com/opencontainers/go-digest"
+)
+
+// realisticTags returns n tags shaped like a busy repository's: release
+// versions with and without "v", release lines, variants, prereleases,
+// commit and branch-build tags, pull requests and channels. The sequence is
+// fixed by the seed.
+func realisticTags(n int) []string {
+	r := rand.New(rand.NewPCG(1, 2))
+	tags := make([]string, 0, n)
+	variants := []string{"alpine", "bookworm", "slim", "alpine-perl"}
+	for len(tags) < n {
+		ma, mi, pa := r.IntN(12), r.IntN(40), r.IntN(60)
+		var t string
+		switch k := r.IntN(100); {
+		case k < 35:
+			t = fmt.Sprintf("%d.%d.%d", ma, mi, pa)
+		case k < 45:
+			t = fmt.Sprintf("v%d.%d.%d", ma, mi, pa)
+		case k < 52:
+			t = fmt.Sprintf("%d.%d", ma, mi)
+		case k < 55:
+			t = fmt.Sprintf("%d", ma)
+		case k < 65:
+			t = fmt.Sprintf("%d.%d.%d-%s", ma, mi, pa, variants[r.IntN(len(variants))])
+		case k < 70:
+			t = fmt.Sprintf("%d.%d.%d-rc.%d", ma, mi, pa, r.IntN(5))
+		case k < 82:
+			t = fmt.Sprintf("sha-%07x", r.Uint32()&0xfffffff)
+		case k < 92:
+			t = fmt.Sprintf("main-%07x-%d", r.Uint32()&0xfffffff, 1700000000+r.IntN(10000000))
+		case k < 97:
+			t = fmt.Sprintf("pr-%d", r.IntN(5000))
+		default:
+			t = []string{"latest", "staging", "prod", "edge", "nightly"}[r.IntN(5)]
+		}
+		tags = append(tags, t)
+	}
+	return tags
+}
+
+// naiveNewest is the usual way: parse every tag with semver.NewVersion,
+// keep those in range, sort with semver.Collection and take the last.
+func naiveNewest(tags []string, cs *semver.Constraints) string {
+	vs := make([]*semver.Version, 0, len(tags))
+	for _, t := range tags {
+		v, err := semver.NewVersion(t)
+		if err != nil || !cs.Check(v) {
+			continue
+		}
+		vs = append(vs, v)
+	}
+	if len(vs) == 0 {
+		return ""
+	}
+	sort.Sort(semver.Collection(vs))
+	return vs[len(vs)-1].Original()
+}
+
+func BenchmarkSelect(b *testing.B) {
+	const constraint = ">=2.0.0 <9"
+	cs, err := semver.NewConstraint(constraint)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []int{10_000, 100_000} {
+		tags := realisticTags(n)
+		sel, err := NewSelector(Strategy{Kind: BySemver, Constraint: constraint})
+		if err != nil {
+			b.Fatal(err)
+		}
+		got := sel.Select(tags)
+		want := naiveNewest(tags, cs)
+		// The two ways must agree on the version (the naive way has no
+		// tie rule between "8.39.59" and "v8.39.59").
+		if sv, nv := semver.MustParse(got.Tag), semver.MustParse(want); !sv.Equal(nv) {
+			b.Fatalf("Select picked %q, naive %q", got.Tag, want)
+		}
+		b.Run(fmt.Sprintf("semver/%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = sel.Select(tags)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/tag")
+		})
+		b.Run(fmt.Sprintf("naive/%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = naiveNewest(tags, cs)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/tag")
+		})
+		line, err := NewSelector(Strategy{Kind: ByLine, Current: "2.4.1", Line: LineMinor})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("line/%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = line.Select(tags)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/tag")
+		})
+	}
+}
+
+func BenchmarkDecide(b *testing.B) {
+	tags := realisticTags(1000)
+	bd := Build{Ref: mustRef("acme/app:2.4.1"), Digest: digest.FromString("a"), Tracking: TrackMinor}
+	o := Observation{Digest: digest.FromString("a"), Tags: tags, Now: time.Unix(1_800_000_000, 0)}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = Decide(bd, o)
+	}
+}

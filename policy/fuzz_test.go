@@ -1,0 +1,93 @@
+package policy
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/Masterminds/semver/v3"
+)
+
+func FuzzSelect(f *testing.F) {
+	f.Add("1.4.3,1.5.0,2.0.0", "line", "", "1.4.2", "minor", "", "", "", false)
+	f.Add("main-a3f2c8d-1700000100,main-b4e3d9e-1700000900,latest", "numeric", "", "", "", "", `^main-[a-f0-9]+-(?P<ts>[0-9]+)`, "$ts", false)
+	f.Add("1.15-alpine-perl,1.13-alpine,1.15", "variant", "", "1.12-alpine", "", "", "", "", false)
+	f.Add("1.2.0,v1.9.4,2.0.0,1.9.5-rc.1", "semver", ">=1.2 <2", "", "", "", "", "", true)
+	f.Add("b,a,c,,", "alphabetical", "", "", "", "desc", "", "", false)
+	f.Add("9,10,007,1.5", "numeric", "", "", "", "asc", "", "", false)
+	f.Fuzz(func(t *testing.T, list, kind, constraint, current, line, order, pattern, extract string, pre bool) {
+		tags := strings.Split(list, ",")
+		s := Strategy{Kind: StrategyKind(kind), Constraint: constraint, Current: current, Line: Line(line),
+			Order: Order(order), Pattern: pattern, Extract: extract, Prereleases: pre}
+		sel, err := NewSelector(s)
+		if err != nil {
+			if !strings.Contains(err.Error(), "strategy.") {
+				t.Fatalf("error does not name a field: %v", err)
+			}
+			return
+		}
+		r := sel.Select(tags)
+		excluded := 0
+		for why, n := range r.Excluded {
+			if n <= 0 {
+				t.Fatalf("excluded[%s] = %d", why, n)
+			}
+			excluded += n
+		}
+		if r.Considered != len(tags) || r.Eligible+excluded != r.Considered {
+			t.Fatalf("counts do not add up: %+v for %d tags", r, len(tags))
+		}
+		if r.Found != (r.Tag != "" || r.Eligible > 0) || r.Found != (r.Eligible > 0) {
+			t.Fatalf("found=%v tag=%q eligible=%d", r.Found, r.Tag, r.Eligible)
+		}
+		if !r.Found {
+			return
+		}
+		if !slices.Contains(tags, r.Tag) {
+			t.Fatalf("selected %q is not an input", r.Tag)
+		}
+		// The selected tag satisfies the strategy on its own.
+		alone := sel.Select([]string{r.Tag})
+		if alone.Tag != r.Tag {
+			t.Fatalf("selected %q is not eligible alone: %+v", r.Tag, alone)
+		}
+		if s.Kind == BySemver && s.Pattern == "" {
+			c := sel.classify.Classify(r.Tag)
+			if !sel.cs.Check(semver.New(c.Major(), c.Minor(), c.Patch(), c.Prerelease, "")) {
+				t.Fatalf("selected %q fails %q", r.Tag, s.Constraint)
+			}
+		}
+		// No other tag beats it: selecting from it and any one other tag
+		// keeps it.
+		for _, other := range tags {
+			if got := sel.Select([]string{other, r.Tag}).Tag; got != r.Tag {
+				t.Fatalf("%q beats the selected %q", got, r.Tag)
+			}
+		}
+	})
+}
+
+func FuzzCells(f *testing.F) {
+	for _, c := range cellConstraints {
+		f.Add(c, uint64(1), uint64(2), uint64(3), "")
+	}
+	f.Add(">=1.0.0-rc.1", uint64(1), uint64(0), uint64(0), "rc.2")
+	f.Fuzz(func(t *testing.T, text string, ma, mi, pa uint64, pre string) {
+		cs, err := semver.NewConstraint(text)
+		if err != nil {
+			return
+		}
+		v := semver.New(ma, mi, pa, pre, "")
+		if pre != "" {
+			if _, err := semver.NewVersion(v.String()); err != nil {
+				return
+			}
+		}
+		k := checker{cs: cs, cells: newCells(text)}
+		// Ask about a neighbour first so the range's answer is cached.
+		k.allows(version{major: ma, minor: mi, set: true})
+		if want, got := cs.Check(v), k.allows(version{major: ma, minor: mi, patch: pa, pre: pre, set: true}); want != got {
+			t.Fatalf("%q on %s: Check says %v, cells say %v", text, v, want, got)
+		}
+	})
+}
