@@ -95,3 +95,60 @@ func ExampleSelect_semver() {
 	// Output:
 	// v1.9.4 map[out-of-range:2 variant:1]
 }
+
+func ExamplePolicy_Check() {
+	p, err := policy.ParsePolicy([]byte(`{
+		"rules": [
+			{"id": "internal-registry", "type": "forbidden-registries", "registries": ["docker.io"], "use": "registry.corp:5000"},
+			{"id": "naming", "type": "naming-scheme", "pattern": "{registry}/{company}/{department}/{software}:{major}"}
+		],
+		"environments": {
+			"production": [{"id": "no-latest", "type": "no-latest"}]
+		}
+	}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	refs := []reference.Reference{
+		reference.MustParse("ubuntu"),
+		reference.MustParse("registry.corp:5000/acme/data/spark:3"),
+	}
+	rep, err := p.Check("production", refs)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, v := range rep.Violations {
+		fmt.Printf("%s %s %s\n    fix: %s\n", v.Severity, v.Rule, v.Subject, v.Fix)
+	}
+	for _, n := range rep.Names {
+		fmt.Println(n.Subject, "department:", n.Fields["department"], "major:", n.Fields["major"])
+	}
+	// Output:
+	// critical internal-registry ubuntu
+	//     fix: use registry.corp:5000/library/ubuntu:latest
+	// error no-latest ubuntu
+	//     fix: use a version tag such as docker.io/library/ubuntu:1.2.3, or pin a digest
+	// warning naming ubuntu
+	//     fix: name the image like {registry}/{company}/{department}/{software}:{major}
+	// registry.corp:5000/acme/data/spark:3 department: data major: 3
+}
+
+func ExampleParsePolicy_error() {
+	_, err := policy.ParsePolicy([]byte(`{"environments": {"production": [{"id": "pin", "type": "digest-required", "severity": "fatal"}]}}`))
+	fmt.Println(err)
+	// Output:
+	// policy: environments.production[0].severity: "fatal" is not info, warning, error or critical
+}
+
+func ExampleImmutableTags() {
+	ecr := policy.ImmutableTags{{Include: []string{"*"}, Exclude: []string{"latest", "dev-*"}}}
+	for _, tag := range []string{"1.2.3", "latest", "dev-42"} {
+		fmt.Println(tag, ecr.Matches("team/app", tag))
+	}
+	// Output:
+	// 1.2.3 true
+	// latest false
+	// dev-42 false
+}

@@ -1,11 +1,15 @@
 package policy
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/Masterminds/semver/v3"
+	"github.com/imagetags/imagetags/reference"
 )
 
 func FuzzSelect(f *testing.F) {
@@ -88,6 +92,67 @@ func FuzzCells(f *testing.F) {
 		k.allows(version{major: ma, minor: mi, set: true})
 		if want, got := cs.Check(v), k.allows(version{major: ma, minor: mi, patch: pa, pre: pre, set: true}); want != got {
 			t.Fatalf("%q on %s: Check says %v, cells say %v", text, v, want, got)
+		}
+	})
+}
+
+func FuzzParsePolicy(f *testing.F) {
+	f.Add([]byte(`{"rules": [{"id": "internal", "type": "forbidden-registries", "registries": ["docker.io"], "use": "registry.corp:5000"}],
+		"environments": {"production": [{"id": "nl", "type": "no-latest"}, {"id": "pin", "type": "mutable-needs-digest", "severity": "warning"}]}}`))
+	f.Add([]byte(`{"classifier": {"channels": ["dev"]}, "rules": [{"id": "s", "type": "tag-scheme", "kinds": ["immutable"], "forms": ["latest"], "onePrefix": true}]}`))
+	f.Add([]byte(`{"rules": [{"id": "n", "type": "naming-scheme", "pattern": "{registry}/{company?}/{department}/{software}:{major}"}]}`))
+	f.Add([]byte(`{"rules": [{"id": "i", "type": "immutable-tags", "repositories": ["team/*"], "include": ["*"], "exclude": ["latest"]}]}`))
+	f.Add([]byte(`{"rules": [{"id": "a", "type": "allowed-registries", "registries": ["*.corp", "[a"]}]}`))
+	f.Add([]byte(`{"rules": [{"id": "x", "type": "no-latest", "sevrity": 1}]}`))
+	refs := []reference.Reference{
+		reference.MustParse("ubuntu"), reference.MustParse("registry.corp:5000/acme/data/spark:3"),
+		reference.MustParse("ghcr.io/team/app:staging"), reference.MustParse("team/app:v1.2.3-alpine"),
+	}
+	tags := []string{"1.2.3", "v1.2.4", "latest", "new", "sha-a3f2c8d", "staging", "1.2"}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		p, err := ParsePolicy(doc)
+		if err != nil {
+			var pe *Error
+			if !errors.As(err, &pe) || !errors.Is(err, ErrInvalidPolicy) || pe.Field == "" {
+				t.Fatalf("error is not a policy error naming a field: %v", err)
+			}
+			return
+		}
+		if err := p.Validate(); err != nil {
+			t.Fatalf("parsed policy does not validate: %v", err)
+		}
+		out, err := json.Marshal(p)
+		if err != nil {
+			t.Fatalf("marshal: %v", err)
+		}
+		back, err := ParsePolicy(out)
+		if err != nil {
+			t.Fatalf("round trip of %s: %v", out, err)
+		}
+		out2, _ := json.Marshal(back)
+		if !bytes.Equal(out, out2) {
+			t.Fatalf("round trip changed the policy:\n%s\n%s", out, out2)
+		}
+		envs := append([]string{""}, sortedKeys(p.Environments)...)
+		for _, env := range envs {
+			rep, err := p.Check(env, refs)
+			if err != nil {
+				t.Fatalf("Check(%q): %v", env, err)
+			}
+			trep, err := p.CheckTags(env, "team/app", tags)
+			if err != nil {
+				t.Fatalf("CheckTags(%q): %v", env, err)
+			}
+			for _, r := range []Report{rep, trep} {
+				for i, v := range r.Violations {
+					if v.Rule == "" || v.Severity.Rank() == 0 || v.Subject == "" || v.Message == "" || v.Fix == "" {
+						t.Fatalf("incomplete violation %+v", v)
+					}
+					if i > 0 && r.Violations[i-1].Severity.Rank() < v.Severity.Rank() {
+						t.Fatalf("violations not sorted by severity: %+v", r.Violations)
+					}
+				}
+			}
 		}
 	})
 }
