@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/Masterminds/semver/v3"
+	"github.com/imagetags/imagetags/reference"
 	"github.com/opencontainers/go-digest"
 )
 
@@ -121,5 +122,27 @@ func BenchmarkDecide(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = Decide(bd, o)
+	}
+}
+
+func BenchmarkCheck(b *testing.B) {
+	p, err := ParsePolicy([]byte(`{
+		"rules": [{"id": "internal", "type": "forbidden-registries", "registries": ["docker.io"], "use": "registry.corp:5000"},
+		          {"id": "names", "type": "naming-scheme", "pattern": "{registry}/{company}/{department}/{software}:{major}"}],
+		"environments": {"production": [{"id": "nl", "type": "no-latest"}, {"id": "pin", "type": "mutable-needs-digest"}]}}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tags := realisticTags(1000)
+	refs := make([]reference.Reference, len(tags))
+	for i, t := range tags {
+		repo := []string{"registry.corp:5000/acme/data/spark", "ubuntu", "ghcr.io/acme/api"}[i%3]
+		refs[i] = mustRef(repo + ":" + t)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Check("production", refs); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -313,7 +313,12 @@ func (d Decider) Decide(b Build, o Observation) Decision {
 		}
 		dec.Outcome, dec.Action, dec.Severity, dec.Candidate = TagRepublished, ActionRebuild, SeverityWarning, dec.Tag
 		dec.Message = b.Ref.Familiar() + " was republished (" + short(o.Digest) + "); rebuild to get its updates"
-		dec.Notes = append(dec.Notes, d.newer(dec, cl, b, o).notes()...)
+		n := d.newer(dec, cl, b, o)
+		if n.inRange != "" {
+			dec.Notes = append(dec.Notes, Note{Outcome: NewerInRange, Tag: n.inRange,
+				Message: n.inRange + " is also available (" + string(dec.Tracking) + " updates)"})
+		}
+		dec.Notes = append(dec.Notes, n.notes()...)
 		return dec
 	}
 
@@ -511,7 +516,7 @@ func (d Decider) newer(dec Decision, cl tagging.Class, b Build, o Observation) n
 		n.pre = ""
 	}
 	if n.outOfRange != "" {
-		n.outMsg = n.outOfRange + " exists, outside what " + b.Ref.Familiar() + " follows (" + string(dec.Tracking) + "); not offered"
+		n.outMsg = n.outOfRange + " exists, outside what " + b.Ref.Familiar() + " follows (" + string(dec.Tracking) + " updates); not offered"
 	}
 	if n.pre != "" {
 		n.preMsg = n.pre + " is a newer prerelease; opt in to prereleases to be offered it"

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/imagetags/imagetags/reference"
+	"github.com/imagetags/imagetags/tagging"
 	"github.com/opencontainers/go-digest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -77,6 +78,10 @@ func TestDecide(t *testing.T) {
 			obs:     Observation{Digest: dNew, Tags: []string{"v1", "v1.3", "v1.3.1", "v2"}},
 			outcome: TagRepublished, action: ActionRebuild, severity: SeverityWarning, tracking: TrackMinor, candidate: "v1",
 			notes: []Outcome{NewerOutOfRange}},
+		{name: "rolling 1.4 republished with 1.5 in range", ref: "acme/app:1.4", build: Build{Digest: dOld, Tracking: TrackMinor},
+			obs:     Observation{Digest: dNew, Tags: []string{"1.4", "1.5", "2.0"}},
+			outcome: TagRepublished, action: ActionRebuild, severity: SeverityWarning, tracking: TrackMinor, candidate: "1.4",
+			notes: []Outcome{NewerInRange, NewerOutOfRange}},
 		{name: "v1 unchanged with v2 listed", ref: "mycorp/myproj:v1", build: Build{Digest: dOld},
 			obs:     Observation{Digest: dOld, Tags: []string{"v1", "v2", "v1.3.1"}},
 			outcome: NewerOutOfRange, action: ActionNone, severity: SeverityInfo, tracking: TrackMinor,
@@ -267,7 +272,7 @@ func TestDecideMessages(t *testing.T) {
 
 	b = Build{Ref: ref(t, "mycorp/myproj:v1"), Digest: dOld}
 	d = Decide(b, Observation{Digest: dOld, Tags: []string{"v1", "v2"}})
-	assert.Equal(t, "v2 exists, outside what mycorp/myproj:v1 follows (minor); not offered", d.Message)
+	assert.Equal(t, "v2 exists, outside what mycorp/myproj:v1 follows (minor updates); not offered", d.Message)
 	require.Len(t, d.Notes, 1)
 	assert.Equal(t, Note{Outcome: NewerOutOfRange, Tag: "v2", Message: d.Message}, d.Notes[0])
 }
@@ -384,4 +389,15 @@ func mustRef(s string) reference.Reference {
 		panic(err)
 	}
 	return r
+}
+
+func TestDeciderClassifier(t *testing.T) {
+	b := Build{Ref: ref(t, "acme/app:staging"), Digest: dOld}
+	o := Observation{Digest: dNew}
+	assert.Equal(t, TrackChannel, Decide(b, o).Tracking)
+	// With its own channel list, "staging" is a word of no scheme and
+	// behaves like latest.
+	d := Decider{Classifier: tagging.Classifier{Channels: []string{"prod"}}}.Decide(b, o)
+	assert.Equal(t, TrackSameTag, d.Tracking)
+	assert.Equal(t, TagRepublished, d.Outcome)
 }

@@ -67,8 +67,21 @@
 // # Lint
 //
 // A Policy bundles lint Rules per environment: no latest, no mutable tag
-// without a digest in production, allowed and forbidden registries, one tag
-// scheme per repository, a naming scheme, immutable tag patterns. Policies
-// load from JSON with errors that name the bad field, and Check returns a
-// Report of Violations sorted deterministically.
+// without a digest in production, a digest for critical workloads, allowed
+// and forbidden registries, one tag scheme per repository, a naming scheme
+// such as "{registry}/{company}/{department}/{software}:{major}", and
+// immutable tag patterns. Policies load from JSON (ParsePolicy,
+// LoadPolicy) with errors that name the bad field, such as
+// environments.production[1].severity. Check lints references and
+// CheckTags a repository's tag set; both return a Report whose Violations
+// carry the rule id, Severity, subject, message and fix hint, sorted so
+// the same input always gives the same JSON. Policy.ImmutableTags hands
+// the immutable patterns to promotion tools, which consult them before
+// moving a tag:
+//
+//	p, err := policy.LoadPolicy(file)
+//	rep, err := p.Check("production", refs)
+//	if rep.Fails(policy.SeverityError) {
+//		json.NewEncoder(os.Stdout).Encode(rep)
+//	}
 package policy

@@ -7,9 +7,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Masterminds/semver/v3"
 	"github.com/imagetags/imagetags/reference"
+	"github.com/imagetags/imagetags/tagging"
+	"github.com/opencontainers/go-digest"
 )
 
 func FuzzSelect(f *testing.F) {
@@ -153,6 +156,52 @@ func FuzzParsePolicy(f *testing.F) {
 					}
 				}
 			}
+		}
+	})
+}
+
+func FuzzDecide(f *testing.F) {
+	f.Add("ubuntu:20.04", "", uint8(1), uint8(2), false, "20.04,20.10,22.04", false, false, int64(0))
+	f.Add("mycorp/myproj:v1.3.1", "", uint8(1), uint8(2), false, "v1.3.1,v1.3.2", false, true, int64(0))
+	f.Add("acme/app:1.4.2", "minor", uint8(1), uint8(1), false, "1.4.3,1.5.0,2.0.0,1.5.1-rc.1", true, false, int64(3600))
+	f.Add("acme/app:staging", "", uint8(1), uint8(0), true, "prod,1.0.0", false, false, int64(0))
+	f.Add("ubuntu@sha256:9c1e3a5b7d2f8e4a6c0b2d4f6a8c0e2f4a6b8c0d2e4f6a8b0c2d4e6f8a0b2c4d", "patch", uint8(0), uint8(2), false, "", false, false, int64(-5))
+	digests := []digest.Digest{"", dOld, dNew}
+	f.Fuzz(func(t *testing.T, rs, tracking string, built, now uint8, gone bool, list string, truncated, platform bool, minAge int64) {
+		r, err := reference.Parse(rs)
+		if err != nil {
+			return
+		}
+		b := Build{Ref: r, Digest: digests[int(built)%3], Tracking: Tracking(tracking)}
+		var tags []string
+		if list != "" {
+			tags = strings.Split(list, ",")
+		}
+		o := Observation{Digest: digests[int(now)%3], Gone: gone, Tags: tags, Truncated: truncated,
+			MinAge: time.Duration(minAge) * time.Second, Now: t0, DefaultTag: "latest",
+			Pushed: map[string]time.Time{}}
+		for i, tag := range tags {
+			o.Pushed[tag] = t0.Add(-time.Duration(i) * time.Hour)
+		}
+		if platform {
+			b.Platform, b.PlatformDigest = "linux/amd64", dAmd
+			o.PlatformDigest = dAmd
+		}
+		d := Decide(b, o)
+		if d.Outcome == "" || d.Action == "" || d.Severity.Rank() == 0 || d.Message == "" {
+			t.Fatalf("incomplete decision %+v", d)
+		}
+		if d.Outcome == UpToDate && (o.Digest == "" || o.Gone || b.Digest == "") {
+			t.Fatalf("up to date from an incomplete observation: %+v", d)
+		}
+		if (d.Action == ActionRebuild || d.Action == ActionUpgrade) && d.Candidate == "" {
+			t.Fatalf("action %s without a candidate: %+v", d.Action, d)
+		}
+		if d.Candidate != "" && d.Candidate != r.TagOrLatest() && d.Candidate != o.DefaultTag && !slices.Contains(tags, d.Candidate) {
+			t.Fatalf("candidate %q is neither the tag, the default nor listed: %+v", d.Candidate, d)
+		}
+		if d.Outcome == NewerInRange && !b.Prereleases && tagging.Classify(d.Candidate).IsPrerelease() && !tagging.Classify(r.TagOrLatest()).IsPrerelease() {
+			t.Fatalf("prerelease offered without opt-in: %+v", d)
 		}
 	})
 }
