@@ -158,7 +158,7 @@ type Observation struct {
 	// offered; zero offers updates at once.
 	MinAge time.Duration `json:"minAge,omitempty"`
 	// Now is the time of the observation, used with MinAge and Pushed.
-	Now time.Time `json:"now,omitempty"`
+	Now time.Time `json:"now,omitzero"`
 	// Immutable reports that the registry enforces tag immutability for
 	// this tag, which makes a moved tag more severe.
 	Immutable bool `json:"immutable,omitempty"`
@@ -373,7 +373,7 @@ func pending(dec Decision, tag string, o Observation, what string) Decision {
 		wait := o.MinAge - o.Now.Sub(t)
 		dec.Message = what + " was pushed " + o.Now.Sub(t).Round(time.Second).String() + " ago; offered in " + wait.Round(time.Second).String()
 	} else {
-		dec.Message = what + " is held back: its push time is not known and a minimum age of " + o.MinAge.String() + " applies"
+		dec.Message = what + " is held back: a minimum age of " + o.MinAge.String() + " applies and its push time or the current time is not known"
 	}
 	return dec
 }

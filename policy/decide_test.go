@@ -401,3 +401,23 @@ func TestDeciderClassifier(t *testing.T) {
 	assert.Equal(t, TrackSameTag, d.Tracking)
 	assert.Equal(t, TagRepublished, d.Outcome)
 }
+
+func TestObservationJSON(t *testing.T) {
+	o := Observation{Digest: dNew, Tags: []string{"1.0.0"}, Pushed: map[string]time.Time{"1.0.0": t0}, MinAge: time.Hour, Now: t0}
+	out, err := json.Marshal(o)
+	require.NoError(t, err)
+	var back Observation
+	require.NoError(t, json.Unmarshal(out, &back))
+	assert.Equal(t, o, back)
+	out, err = json.Marshal(Observation{})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{}`, string(out))
+
+	b := Build{Ref: ref(t, "ubuntu:20.04"), Digest: dOld, Tracking: TrackPatch}
+	out, err = json.Marshal(b)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"ref":"docker.io/library/ubuntu:20.04","digest":"`+dOld.String()+`","tracking":"patch"}`, string(out))
+	var bb Build
+	require.NoError(t, json.Unmarshal(out, &bb))
+	assert.Equal(t, b, bb)
+}

@@ -386,7 +386,8 @@ type NameMatch struct {
 
 // Report is the result of a Check. It serialises to JSON; Violations are
 // sorted by severity (most severe first), then subject, rule and message,
-// so two runs over the same input give the same report.
+// so two runs over the same input give the same report. A reference given
+// twice is counted twice in Checked but its violations appear once.
 type Report struct {
 	// Environment is the environment checked; empty for the common rules.
 	Environment string `json:"environment,omitempty"`

@@ -357,3 +357,11 @@ func TestImmutableRule(t *testing.T) {
 func TestSeverityRank(t *testing.T) {
 	assert.Equal(t, []int{0, 1, 2, 3, 4}, []int{Severity("fatal").Rank(), SeverityInfo.Rank(), SeverityWarning.Rank(), SeverityError.Rank(), SeverityCritical.Rank()})
 }
+
+func TestCheckDuplicateReferences(t *testing.T) {
+	p := Policy{Rules: []Rule{{ID: "nl", Type: RuleNoLatest}}}
+	rep, err := p.Check("", refs(t, "ubuntu:latest", "docker.io/library/ubuntu:latest"))
+	require.NoError(t, err)
+	assert.Equal(t, 2, rep.Checked)
+	assert.Equal(t, []string{"nl ubuntu:latest"}, subjectsOf(rep))
+}
