@@ -50,6 +50,24 @@ func (t Tracking) Valid() bool {
 	return false
 }
 
+// UnmarshalText reads a Tracking from JSON or YAML. It accepts the names
+// of the constants, "default" for TrackDefault and "any" for TrackMajor,
+// and rejects anything else with an error naming what is allowed.
+func (t *Tracking) UnmarshalText(b []byte) error {
+	switch s := Tracking(b); s {
+	case "default":
+		*t = TrackDefault
+	case "any":
+		*t = TrackMajor
+	default:
+		if !s.Valid() {
+			return &Error{Field: "tracking", Input: string(b), Reason: "is not one of default, same-tag, patch, minor, major (any), channel, pinned", Err: ErrInvalidInput}
+		}
+		*t = s
+	}
+	return nil
+}
+
 // Outcome is what a Decision found. Outcomes are strings so decisions read
 // well in JSON and logs.
 type Outcome string

@@ -421,3 +421,15 @@ func TestObservationJSON(t *testing.T) {
 	require.NoError(t, json.Unmarshal(out, &bb))
 	assert.Equal(t, b, bb)
 }
+
+func TestTrackingUnmarshal(t *testing.T) {
+	for in, want := range map[string]Tracking{`"any"`: TrackMajor, `"default"`: TrackDefault, `""`: TrackDefault, `"same-tag"`: TrackSameTag, `"pinned"`: TrackPinned} {
+		var tr Tracking
+		require.NoError(t, json.Unmarshal([]byte(in), &tr), in)
+		assert.Equal(t, want, tr, in)
+	}
+	var b Build
+	err := json.Unmarshal([]byte(`{"tracking": "sometimes"}`), &b)
+	assert.ErrorIs(t, err, ErrInvalidInput)
+	assert.ErrorContains(t, err, `"sometimes" is not one of default`)
+}

@@ -22,6 +22,10 @@ var (
 	// be compiled.
 	ErrInvalidPattern = errors.New("invalid pattern")
 
+	// ErrInvalidInput reports a decision input that cannot be read, such
+	// as an unknown tracking mode in JSON.
+	ErrInvalidInput = errors.New("invalid input")
+
 	// ErrUnknownEnvironment reports a Check for an environment the Policy
 	// does not name.
 	ErrUnknownEnvironment = errors.New("unknown environment")

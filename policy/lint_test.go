@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/imagetags/imagetags/reference"
 	"github.com/imagetags/imagetags/tagging"
@@ -364,4 +365,20 @@ func TestCheckDuplicateReferences(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, rep.Checked)
 	assert.Equal(t, []string{"nl ubuntu:latest"}, subjectsOf(rep))
+}
+
+func TestRuleValidate(t *testing.T) {
+	require.NoError(t, Rule{ID: "a", Type: RuleDigestRequired}.Validate())
+	err := Rule{ID: "a", Type: "pin"}.Validate()
+	assert.ErrorIs(t, err, ErrInvalidPolicy)
+	assert.ErrorContains(t, err, "policy: rule.type: \"pin\" is not a rule type")
+	err = Rule{ID: "a", Type: RuleDigestRequired, Pattern: "{x}"}.Validate()
+	assert.ErrorContains(t, err, "rule.pattern")
+	assert.ErrorContains(t, err, "it takes only id, type, severity and repositories")
+}
+
+func TestLoadPolicyReadError(t *testing.T) {
+	_, err := LoadPolicy(iotest.ErrReader(errors.New("disk on fire")))
+	assert.ErrorIs(t, err, ErrInvalidPolicy)
+	assert.ErrorContains(t, err, "disk on fire")
 }
