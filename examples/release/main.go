@@ -8,11 +8,19 @@
 //	release --format docker --image ghcr.io/acme/app        # docker build -t … --label …
 //	release --format json                                   # metadata-action's json output
 //	release --format github >> "$GITHUB_OUTPUT"             # step outputs tags, labels, version
+//	release --version 2.4.1 --image acmecorp/payment-api --publish sha256:… --notes
 //
-// Exit status: 0 on success, 2 on bad input.
+// With --publish DIGEST it points every tag of the set at that digest (the
+// image docker build pushed) and prints the JSON record, or with --notes
+// Markdown release notes to append to a changelog. Without --registry it
+// publishes on an in-memory registry seeded with a demo catalogue.
+//
+// Exit status: 0 on success, 1 when the registry refused a tag, 2 on bad
+// input.
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -25,11 +33,26 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/imagetags/imagetags/examples/internal/demo"
+	"github.com/imagetags/imagetags/promote"
+	"github.com/imagetags/imagetags/reference"
 	"github.com/imagetags/imagetags/tagging"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Getenv, time.Now, os.Stdout, os.Stderr))
+	env := environment{getenv: os.Getenv, now: time.Now, open: demo.Open}
+	os.Exit(run(context.Background(), os.Args[1:], env, os.Stdout, os.Stderr))
+}
+
+// environment is what the command takes from the outside world, so tests
+// can replace it.
+type environment struct {
+	getenv func(string) string
+	now    func() time.Time
+	open   func(host string) (promote.Registry, error)
 }
 
 // listFlag collects a repeatable flag.
@@ -49,9 +72,12 @@ type options struct {
 	versionPrefix string
 	noSHA         bool
 	branchTags    bool
+	publish       string
+	registry      string
+	notes         bool
 }
 
-func run(args []string, getenv func(string) string, now func() time.Time, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, env environment, stdout, stderr io.Writer) int {
 	var o options
 	fs := flag.NewFlagSet("release", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -77,6 +103,9 @@ func run(args []string, getenv func(string) string, now func() time.Time, stdout
 	fs.StringVar(&o.versionPrefix, "version-prefix", "", "monorepo git-tag prefix stripped from the version, such as app/")
 	fs.BoolVar(&o.noSHA, "no-sha", false, "do not emit the sha-<commit> tag")
 	fs.BoolVar(&o.branchTags, "branch-tags", false, "also emit <branch> and <branch>-<sha> tags")
+	fs.StringVar(&o.publish, "publish", "", "digest to publish the tag set on, in every --image repository")
+	fs.StringVar(&o.registry, "registry", "", "registry host for --publish (default: an in-memory registry with demo images)")
+	fs.BoolVar(&o.notes, "notes", false, "with --publish: print Markdown release notes instead of the JSON record")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -87,16 +116,117 @@ func run(args []string, getenv func(string) string, now func() time.Time, stdout
 		fmt.Fprintf(stderr, "release: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	set, err := derive(o, fs, getenv, now)
+	if o.notes && o.publish == "" {
+		fmt.Fprintln(stderr, "release: --notes needs --publish")
+		return 2
+	}
+	set, err := derive(o, fs, env.getenv, env.now)
 	if err != nil {
 		fmt.Fprintln(stderr, "release:", err)
 		return 2
+	}
+	if o.publish != "" {
+		return publish(ctx, o, set, env, stdout, stderr)
 	}
 	if err := write(stdout, o, set); err != nil {
 		fmt.Fprintln(stderr, "release:", err)
 		return 2
 	}
 	return 0
+}
+
+// publish points the set's tags at the digest in every image repository
+// and prints the records or the release notes.
+func publish(ctx context.Context, o options, set tagging.Set, env environment, stdout, stderr io.Writer) int {
+	d, err := digest.Parse(o.publish)
+	if err != nil {
+		fmt.Fprintf(stderr, "release: --publish %q: %v\n", o.publish, err)
+		return 2
+	}
+	if len(o.images) == 0 {
+		fmt.Fprintln(stderr, "release: --publish needs at least one --image")
+		return 2
+	}
+	var srcs []reference.Reference
+	for _, im := range o.images {
+		r, err := reference.Parse(im)
+		if err == nil && (r.HasTag() || r.IsPinned()) {
+			err = errors.New("give the repository name only, without tag or digest")
+		}
+		if err == nil {
+			r, err = r.WithDigest(d)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "release: --image %q: %v\n", im, err)
+			return 2
+		}
+		srcs = append(srcs, r)
+	}
+	reg, err := env.open(o.registry)
+	if err != nil {
+		fmt.Fprintln(stderr, "release:", err)
+		return 2
+	}
+	code := 0
+	var records []promote.Record
+	for _, src := range srcs {
+		rec, err := promote.Publish(ctx, reg, src, set.Names(), promote.WithClock(env.now))
+		if err != nil {
+			fmt.Fprintln(stderr, "release:", err)
+			code = 1
+		}
+		if rec.Operation != "" {
+			records = append(records, rec)
+		}
+	}
+	if o.notes {
+		for _, rec := range records {
+			writeNotes(stdout, rec, set)
+		}
+		return code
+	}
+	b, err := json.MarshalIndent(records, "", "  ")
+	if err != nil {
+		fmt.Fprintln(stderr, "release:", err)
+		return 2
+	}
+	fmt.Fprintf(stdout, "%s\n", b)
+	return code
+}
+
+// writeNotes renders a publish record as Markdown release notes.
+func writeNotes(w io.Writer, rec promote.Record, set tagging.Set) {
+	title := rec.Repository
+	if v := set.Labels[ocispec.AnnotationVersion]; v != "" {
+		title += " " + v
+	}
+	fmt.Fprintf(w, "## %s\n\n", title)
+	fmt.Fprintf(w, "- Digest: `%s`\n", rec.Digest)
+	if c := set.Labels[ocispec.AnnotationRevision]; c != "" {
+		fmt.Fprintf(w, "- Commit: `%s`\n", c)
+	}
+	fmt.Fprintf(w, "- Published: %s\n", rec.Time.UTC().Format(time.RFC3339))
+	fmt.Fprintln(w, "- Tags:")
+	for _, t := range rec.Tags {
+		switch {
+		case t.Error != "":
+			fmt.Fprintf(w, "  - `%s`: not moved: %s\n", t.Tag, t.Error)
+		case t.Moved && t.Previous != "":
+			fmt.Fprintf(w, "  - `%s` (moved from `%s`)\n", t.Tag, shortDigest(t.Previous))
+		case t.Moved:
+			fmt.Fprintf(w, "  - `%s` (new)\n", t.Tag)
+		default:
+			fmt.Fprintf(w, "  - `%s` (already there)\n", t.Tag)
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+func shortDigest(d digest.Digest) string {
+	if s := string(d); len(s) > len("sha256:")+12 {
+		return s[:len("sha256:")+12]
+	}
+	return string(d)
 }
 
 // derive merges the facts from the three sources and derives the set.

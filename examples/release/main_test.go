@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +13,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/imagetags/imagetags/examples/internal/demo"
+	"github.com/imagetags/imagetags/promote"
+	"github.com/imagetags/imagetags/promote/memory"
+	"github.com/imagetags/imagetags/reference"
 )
 
 var fixedNow = func() time.Time { return time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC) }
@@ -18,7 +25,10 @@ var fixedNow = func() time.Time { return time.Date(2026, 1, 15, 10, 0, 0, 0, tim
 func runRelease(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := run(args, func(k string) string { return env[k] }, fixedNow, &out, &errOut)
+	e := environment{getenv: func(k string) string { return env[k] }, now: fixedNow, open: func(host string) (promote.Registry, error) {
+		return nil, errors.New("no registry in this test")
+	}}
+	code := run(context.Background(), args, e, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
@@ -173,4 +183,80 @@ func TestReleaseHelp(t *testing.T) {
 	assert.Empty(t, out)
 	assert.Contains(t, stderr, "usage: release")
 	assert.Contains(t, stderr, "-version-file")
+}
+
+func publishRun(t *testing.T, reg *memory.Registry, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	e := environment{getenv: func(string) string { return "" }, now: fixedNow, open: func(host string) (promote.Registry, error) {
+		if host != "" {
+			return nil, errors.New("no registry " + host)
+		}
+		return reg, nil
+	}}
+	code := run(context.Background(), args, e, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestReleasePublish(t *testing.T) {
+	reg, cat, err := demo.Seed()
+	require.NoError(t, err)
+	code, out, stderr := publishRun(t, reg, "--version", "2.4.1", "--commit", "a3f2c8d", "--image", "acmecorp/payment-api",
+		"--existing", "2.4.0,2.4,2", "--publish", cat.PaymentAPI241)
+	require.Equal(t, 0, code, stderr)
+	var recs []promote.Record
+	require.NoError(t, json.Unmarshal([]byte(out), &recs))
+	require.Len(t, recs, 1)
+	assert.Equal(t, "publish", recs[0].Operation)
+	assert.Equal(t, cat.PaymentAPI241, recs[0].Digest.String())
+	assert.Equal(t, fixedNow(), recs[0].Time)
+	assert.ElementsMatch(t, []string{"2.4.1", "2.4", "2", "sha-a3f2c8d"}, recs[0].Moved(), "latest was already on this digest")
+	require.Len(t, recs[0].Tags, 5)
+	for _, tag := range []string{"2.4.1", "sha-a3f2c8d", "latest"} {
+		d, err := reg.Resolve(context.Background(), reference.MustParse("acmecorp/payment-api:"+tag))
+		require.NoError(t, err)
+		assert.Equal(t, cat.PaymentAPI241, d.Digest.String(), tag)
+	}
+
+	// Publishing again moves nothing; the notes say so.
+	code, out, stderr = publishRun(t, reg, "--version", "2.4.1", "--commit", "a3f2c8d", "--image", "acmecorp/payment-api",
+		"--existing", "2.4.0,2.4,2", "--publish", cat.PaymentAPI241, "--notes")
+	require.Equal(t, 0, code, stderr)
+	assert.True(t, strings.HasPrefix(out, "## docker.io/acmecorp/payment-api 2.4.1\n\n- Digest: `"+cat.PaymentAPI241+"`\n- Commit: `a3f2c8d`\n- Published: 2026-01-15T10:00:00Z\n- Tags:\n"), out)
+	assert.Contains(t, out, "  - `2.4.1` (already there)\n")
+}
+
+func TestReleasePublishNotesShowMoves(t *testing.T) {
+	reg, cat, err := demo.Seed()
+	require.NoError(t, err)
+	code, out, stderr := publishRun(t, reg, "--version", "2.4.2", "--commit", "b4c5d6e", "--image", "acmecorp/payment-api",
+		"--publish", cat.PaymentAPI240, "--notes", "--no-sha")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "  - `2.4.2` (new)\n")
+	assert.Contains(t, out, "  - `latest` (moved from `"+cat.PaymentAPI241[:len("sha256:")+12]+"`)\n")
+}
+
+func TestReleasePublishErrors(t *testing.T) {
+	reg, cat, err := demo.Seed()
+	require.NoError(t, err)
+	require.NoError(t, reg.SetImmutable(memory.Rule{Tags: []string{"latest"}}))
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--version", "1.0.0", "--notes"}, 2, "--notes needs --publish"},
+		{[]string{"--version", "1.0.0", "--publish", "sha256:nope", "--image", "a/b"}, 2, "--publish"},
+		{[]string{"--version", "1.0.0", "--publish", cat.PaymentAPI241}, 2, "at least one --image"},
+		{[]string{"--version", "1.0.0", "--publish", cat.PaymentAPI241, "--image", "a/b:1"}, 2, "repository name only"},
+		{[]string{"--version", "1.0.0", "--publish", cat.PaymentAPI241, "--image", "a/b", "--registry", "r.example"}, 2, "no registry r.example"},
+		{[]string{"--version", "9.0.0", "--publish", cat.PaymentAPI240, "--image", "acmecorp/payment-api"}, 1, "immutable"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, stderr := publishRun(t, reg, tt.args...)
+			assert.Equal(t, tt.code, code, stderr)
+			assert.Contains(t, stderr, tt.want)
+		})
+	}
 }
