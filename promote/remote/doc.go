@@ -1,0 +1,2 @@
+// Package remote is the promote.Registry backend for real OCI registries.
+package remote
