@@ -175,6 +175,12 @@ func TestIntegrationRequestCounts(t *testing.T) {
 				_, err := promote.Promote(ctx, reg, ref(t, repo+":a"), "channel", promote.ExpectAbsent())
 				return err
 			}, map[string]int{"HEAD manifest": 2, "GET manifest": 1, "PUT manifest": 1}},
+			{"tag twice: the second reuses the manifest read", func(reg *remote.Registry) error {
+				if err := reg.Tag(ctx, ref(t, repo+":t1"), d); err != nil {
+					return err
+				}
+				return reg.Tag(ctx, ref(t, repo+":t2"), d)
+			}, map[string]int{"GET manifest": 1, "PUT manifest": 2}},
 			{"one page of tags", func(reg *remote.Registry) error {
 				_, err := reg.Tags(ctx, name, "", 2)
 				return err

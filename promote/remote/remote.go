@@ -334,7 +334,7 @@ func (r *Registry) repository(ref reference.Reference) (*orasremote.Repository, 
 		return nil, errors.New("empty reference")
 	}
 	if ref.Registry() != r.host {
-		return nil, fmt.Errorf("reference %s is on registry %q, this backend serves %q", ref, ref.Registry(), r.host)
+		return nil, fmt.Errorf("the reference is on registry %q; this backend serves %q", ref.Registry(), r.host)
 	}
 	repo := &orasremote.Repository{
 		Client:           r.client,
