@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/imagetags/imagetags/policy"
 	"github.com/imagetags/imagetags/promote"
 	"github.com/imagetags/imagetags/promote/registrytest"
 	"github.com/imagetags/imagetags/promote/remote"
@@ -62,7 +63,7 @@ func TestIntegrationConformance(t *testing.T) {
 
 // TestIntegrationPromotion walks a release through the promote package
 // with the remote backend: publish, promote with preconditions, roll back,
-// pin, delete a tag and list tags across pages.
+// pin, check a fleet, delete a tag and list tags across pages.
 func TestIntegrationPromotion(t *testing.T) {
 	regtest.Run(t, func(t *testing.T, tg regtest.Target) {
 		ctx := testContext(t)
@@ -112,6 +113,18 @@ func TestIntegrationPromotion(t *testing.T) {
 		pinned, err := promote.Pin(ctx, reg, ref(t, repo+":production"))
 		require.NoError(t, err)
 		assert.Equal(t, repo+":production@"+d1.String(), pinned.String(), "rolled back to the first release")
+
+		// The fleet check sees production up to date and staging moved on.
+		decisions, err := promote.CheckFleet(ctx, reg, []policy.Build{
+			{Ref: ref(t, repo+":production"), Digest: d1},
+			{Ref: ref(t, repo+":staging"), Digest: d1},
+			{Ref: ref(t, repo+":gone"), Digest: d1},
+		}, promote.FleetOptions{Concurrency: 2})
+		require.NoError(t, err)
+		require.Len(t, decisions, 3)
+		assert.Equal(t, policy.ActionNone, decisions[0].Action, decisions[0].Message)
+		assert.Equal(t, policy.ActionRebuild, decisions[1].Action, decisions[1].Message)
+		assert.NotEqual(t, policy.ActionNone, decisions[2].Action, decisions[2].Message)
 
 		// Rolling back the first promotion deletes the tag it created.
 		_, err = promote.Rollback(ctx, reg, prod1)
