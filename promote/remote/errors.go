@@ -74,12 +74,28 @@ func (e *Error) Error() string {
 		}
 	}
 	b.WriteString(e.Message)
-	if e.Kind != nil && !strings.Contains(strings.ToLower(e.Message), strings.ToLower(e.Kind.Error())) {
+	if kind := kindText(e.Kind); kind != "" && !strings.Contains(strings.ToLower(e.Message), kind) {
 		b.WriteString(" (")
-		b.WriteString(e.Kind.Error())
+		b.WriteString(kind)
 		b.WriteString(")")
 	}
 	return b.String()
+}
+
+// kindText names the sentinel in a few words, with the delay of a rate
+// limit when the registry gave one.
+func kindText(kind error) string {
+	var rl *promote.RateLimitError
+	switch {
+	case kind == nil:
+		return ""
+	case errors.As(kind, &rl):
+		if rl.RetryAfter > 0 {
+			return "rate limited, retry after " + rl.RetryAfter.String()
+		}
+		return promote.ErrRateLimited.Error()
+	}
+	return kind.Error()
 }
 
 // Unwrap returns the sentinel and the underlying cause, either of which

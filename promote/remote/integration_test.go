@@ -329,6 +329,33 @@ func TestIntegrationFaults(t *testing.T) {
 			}
 		})
 
+		t.Run("hang past the deadline in listing and deleting", func(t *testing.T) {
+			calls := map[string]func(ctx context.Context, reg *remote.Registry) error{
+				"GET": func(ctx context.Context, reg *remote.Registry) error {
+					_, err := reg.Tags(ctx, ref(t, repo), "", 0)
+					return err
+				},
+				"DELETE": func(ctx context.Context, reg *remote.Registry) error {
+					return reg.DeleteTag(ctx, ref(t, repo+":s1"))
+				},
+			}
+			for method, call := range calls {
+				reg, _ := backend(t, proxy.Host)
+				proxy.Clear()
+				proxy.Add(regtest.Fault{Kind: regtest.Hang, Method: method})
+				hctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+				start := time.Now()
+				err := call(hctx, reg)
+				cancel()
+				assert.Less(t, time.Since(start), 5*time.Second, "%s: returned soon after its deadline", method)
+				require.ErrorIs(t, err, context.DeadlineExceeded, method)
+				proxy.Clear()
+			}
+			reg, _ := backend(t, proxy.Host)
+			_, err := reg.Resolve(ctx, ref(t, repo+":s1"))
+			require.NoError(t, err, "the hung DELETE did not remove the tag")
+		})
+
 		t.Run("retries stop at the time budget", func(t *testing.T) {
 			reg, _ := backend(t, proxy.Host, remote.WithRetry(remote.RetryPolicy{MaxRetries: 1000, MinBackoff: 20 * time.Millisecond, MaxBackoff: 20 * time.Millisecond, MaxElapsed: 300 * time.Millisecond}))
 			proxy.Clear()

@@ -176,6 +176,9 @@ func (r *Registry) retagOne(ctx context.Context, repo *orasremote.Repository, sr
 // DeleteTag removes the tag of ref with a DELETE of the manifest by tag,
 // which CNCF distribution v3, Harbor, GHCR and others treat as untagging.
 // Registries that refuse it answer 405 or UNSUPPORTED: ErrUnsupported.
+// When a DELETE is retried after its connection dropped, the first attempt
+// may have succeeded, and the retry then reports ErrNotFound: the tag is
+// gone either way.
 func (r *Registry) DeleteTag(ctx context.Context, ref reference.Reference) error {
 	ctx, st := withCallState(ctx)
 	if !ref.HasTag() {
