@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"oras.land/oras-go/v2/errdef"
+	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/errcode"
 
 	"github.com/imagetags/imagetags/promote"
@@ -135,6 +136,11 @@ func (r *Registry) wrap(op, subject string, err error, st *callState) error {
 		}
 		e.cause = nil // its text names the URL; the fields say the rest
 		e.Kind = classify(e.StatusCode, codes(resp.Errors), e.Message, st)
+	case errors.Is(err, auth.ErrBasicCredentialNotFound):
+		e.StatusCode = http.StatusUnauthorized
+		e.Message = "the registry asks for credentials and none are configured"
+		e.cause = nil
+		e.Kind = promote.ErrUnauthorized
 	case errors.Is(err, errdef.ErrNotFound):
 		e.StatusCode = http.StatusNotFound
 		e.Message = "not found"

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -303,4 +304,42 @@ func TestOtherRegistryIsRefused(t *testing.T) {
 	assert.False(t, errors.Is(err, promote.ErrNotFound), "a wrong registry is a caller error, not a missing image")
 	assert.Contains(t, err.Error(), `serves "ghcr.io"`)
 	assert.Empty(t, rec.reqs, "no request, so no credentials, go to the other registry")
+}
+
+func TestDockerConfigCredentials(t *testing.T) {
+	const user, password = "robot", "from-the-docker-config"
+	var sawAuth bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, p, ok := r.BasicAuth()
+		if !ok {
+			w.Header().Set("Www-Authenticate", `Basic realm="test"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		if u != user || p != password {
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		sawAuth = true
+		w.Header().Set("Content-Type", ocispec.MediaTypeImageManifest)
+		w.Header().Set("Docker-Content-Digest", digest.FromBytes(testManifest).String())
+		w.Header().Set("Content-Length", strconv.Itoa(len(testManifest)))
+	}))
+	defer srv.Close()
+	host := srv.Listener.Addr().String()
+	cfg := t.TempDir() + "/config.json"
+	auth := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+	require.NoError(t, os.WriteFile(cfg, []byte(`{"auths":{"`+host+`":{"auth":"`+auth+`"}}}`), 0o600))
+
+	reg, err := remote.New(host, remote.WithDockerConfig(cfg), remote.WithPlainHTTPLoopback())
+	require.NoError(t, err)
+	desc, err := reg.Resolve(testContext(t), ref(t, host+"/team/app:v1"))
+	require.NoError(t, err)
+	assert.True(t, sawAuth)
+	assert.Equal(t, digest.FromBytes(testManifest), desc.Digest)
+
+	anon, err := remote.New(host, remote.WithPlainHTTPLoopback())
+	require.NoError(t, err)
+	_, err = anon.Resolve(testContext(t), ref(t, host+"/team/app:v1"))
+	require.ErrorIs(t, err, promote.ErrUnauthorized, "without the config the registry refuses")
 }

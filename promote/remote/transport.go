@@ -21,11 +21,14 @@ import (
 // policy that is bounded in count and in total time per request.
 func newRetryTransport(base http.RoundTripper, p RetryPolicy) http.RoundTripper {
 	return &retry.Transport{
-		Base: base,
-		Policy: func() retry.Policy {
-			return &budgetPolicy{p: p, start: time.Now(), backoff: retry.ExponentialBackoff(p.MinBackoff, 2, 0.1)}
-		},
+		Base:   base,
+		Policy: func() retry.Policy { return newPolicy(p, time.Now()) },
 	}
+}
+
+// newPolicy returns the policy of one request that started at start.
+func newPolicy(p RetryPolicy, start time.Time) *budgetPolicy {
+	return &budgetPolicy{p: p, start: start, backoff: retry.ExponentialBackoff(p.MinBackoff, 2, 0.1)}
 }
 
 // budgetPolicy is one request's retry policy: it refuses a retry once the
@@ -169,7 +172,10 @@ func (s *secrets) add(v string) {
 	}
 }
 
-var authValue = regexp.MustCompile(`(?i)\b(basic|bearer)\s+[A-Za-z0-9._~+/=-]+`)
+// authValue matches what looks like an Authorization value: the scheme
+// and a credential of at least 8 characters with a digit or a symbol, so
+// that prose such as "basic credential not found" stays readable.
+var authValue = regexp.MustCompile(`\b(Basic|Bearer|basic|bearer|BASIC|BEARER)\s+[A-Za-z0-9._~+/=-]{8,}`)
 
 // redact removes every remembered secret and anything shaped like an
 // Authorization value from text that came from the registry.
@@ -180,7 +186,14 @@ func (s *secrets) redact(text string) string {
 	for _, v := range list {
 		text = strings.ReplaceAll(text, v, "[redacted]")
 	}
-	return authValue.ReplaceAllString(text, "$1 [redacted]")
+	return authValue.ReplaceAllStringFunc(text, func(m string) string {
+		scheme, value, _ := strings.Cut(m, " ")
+		value = strings.TrimLeft(value, " \t")
+		if !strings.ContainsAny(value, "0123456789._~+/=-") {
+			return m
+		}
+		return scheme + " [redacted]"
+	})
 }
 
 // recorder wraps rt to remember the Authorization values sent, including
