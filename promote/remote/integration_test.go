@@ -13,6 +13,7 @@ import (
 
 	"github.com/imagetags/imagetags/policy"
 	"github.com/imagetags/imagetags/promote"
+	"github.com/imagetags/imagetags/promote/memory"
 	"github.com/imagetags/imagetags/promote/registrytest"
 	"github.com/imagetags/imagetags/promote/remote"
 	"github.com/imagetags/imagetags/promote/remote/internal/regtest"
@@ -381,4 +382,60 @@ func TestIntegrationNotFoundIsNotRetried(t *testing.T) {
 		assert.Equal(t, map[string]int{"HEAD manifest": 1}, counter.Counts())
 		assert.False(t, errors.Is(err, promote.ErrDenied))
 	})
+}
+
+// TestFakeRulesOverHTTP checks that what the fake enforces reaches the
+// caller of the remote backend as the same sentinel: immutable tags like
+// ECR's, and injected faults.
+func TestFakeRulesOverHTTP(t *testing.T) {
+	tg := regtest.Fake(t)
+	ctx := testContext(t)
+	repoPath := regtest.Repository(t, "rules")
+	repo := tg.Host + "/" + repoPath
+	d1 := regtest.Push(ctx, t, tg.Host, repoPath, "one", "v1.0.0", "latest")
+	d2 := regtest.Push(ctx, t, tg.Host, repoPath, "two")
+	require.NoError(t, tg.Memory.SetImmutable(memory.Rule{Tags: []string{"v*"}}))
+	reg, _ := backend(t, tg.Host)
+
+	rec, err := promote.Publish(ctx, reg, ref(t, repo+"@"+d2.String()), []string{"v1.0.0", "latest"})
+	require.ErrorIs(t, err, promote.ErrTagImmutable)
+	var pe *promote.PartialError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, []string{"latest"}, pe.Moved)
+	assert.Equal(t, []string{"v1.0.0"}, pe.Failed)
+	assert.Equal(t, d1, rec.Tags[0].Previous)
+	assert.Contains(t, rec.Tags[0].Error, "immutable")
+
+	tests := []struct {
+		name  string
+		fault memory.Fault
+		check func(t *testing.T, err error)
+	}{
+		{"rate limited", memory.Fault{Op: memory.OpResolve, Err: &promote.RateLimitError{RetryAfter: 42 * time.Second}}, func(t *testing.T, err error) {
+			var rl *promote.RateLimitError
+			require.ErrorAs(t, err, &rl)
+			assert.Equal(t, 42*time.Second, rl.RetryAfter)
+		}},
+		{"unauthorized", memory.Fault{Op: memory.OpResolve, Err: promote.ErrUnauthorized}, func(t *testing.T, err error) {
+			require.ErrorIs(t, err, promote.ErrUnauthorized)
+		}},
+		{"denied", memory.Fault{Op: memory.OpResolve, Err: promote.ErrDenied}, func(t *testing.T, err error) {
+			require.ErrorIs(t, err, promote.ErrDenied)
+		}},
+		{"unsupported", memory.Fault{Op: memory.OpResolve, Err: promote.ErrUnsupported}, func(t *testing.T, err error) {
+			require.ErrorIs(t, err, promote.ErrUnsupported)
+		}},
+		{"server error, retried until it clears", memory.Fault{Op: memory.OpResolve, Times: 2}, func(t *testing.T, err error) {
+			require.NoError(t, err)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tg.Memory.ClearFaults()
+			tg.Memory.InjectFault(tt.fault)
+			defer tg.Memory.ClearFaults()
+			_, err := reg.Resolve(ctx, ref(t, repo+":latest"))
+			tt.check(t, err)
+		})
+	}
 }
