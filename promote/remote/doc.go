@@ -38,6 +38,12 @@
 //	Tags (one page)                    1 GET
 //	DeleteTag                          1 DELETE
 //
+// Bearer authentication (Docker Hub, GHCR, Harbor, distribution with a
+// token server) adds little: the first request to a registry is answered
+// with a challenge and sent again with a token, each new scope (pull, then
+// pull+push for writes) costs one token request, and tokens are reused
+// until they expire.
+//
 // Resolving with HEAD matters on Docker Hub, which counts manifest GETs,
 // not HEADs, against its pull limit. Retagging by hand with crane or oras
 // costs a GET and a PUT per tag whether or not the tag moves.

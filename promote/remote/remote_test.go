@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/imagetags/imagetags/promote"
+	"github.com/imagetags/imagetags/promote/memory"
 	"github.com/imagetags/imagetags/promote/remote"
 )
 
@@ -342,4 +343,69 @@ func TestDockerConfigCredentials(t *testing.T) {
 	require.NoError(t, err)
 	_, err = anon.Resolve(testContext(t), ref(t, host+"/team/app:v1"))
 	require.ErrorIs(t, err, promote.ErrUnauthorized, "without the config the registry refuses")
+}
+
+// tokenAuth puts bearer-token authentication like Docker Hub's or GHCR's
+// in front of next: a request without the token gets a challenge, and
+// /token hands the token out for the right username and password.
+func tokenAuth(next http.Handler, user, password, token string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/token" {
+			if u, p, ok := r.BasicAuth(); !ok || u != user || p != password {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			_, _ = io.WriteString(w, `{"token":"`+token+`"}`)
+			return
+		}
+		if r.Header.Get("Authorization") != "Bearer "+token {
+			w.Header().Set("Www-Authenticate", `Bearer realm="http://`+r.Host+`/token",service="test"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// TestRequestCountsWithTokenAuth measures what bearer authentication adds
+// to the request counts: the first request is challenged and repeated,
+// each new scope (pull, then pull+push) costs one token request, and
+// tokens are reused after that.
+func TestRequestCountsWithTokenAuth(t *testing.T) {
+	fake := memory.New()
+	srv := httptest.NewServer(tokenAuth(fake.Handler(), "robot", "pass-word-1", "token-abc-123"))
+	defer srv.Close()
+	host := srv.Listener.Addr().String()
+	ds, err := fake.Seed(memory.Image{Repository: "team/app", Tags: []string{"a"}})
+	require.NoError(t, err)
+	reg, counter := backend(t, host, remote.WithCredentials("robot", "pass-word-1"))
+	ctx := testContext(t)
+
+	steps := []struct {
+		name string
+		op   func() error
+		want map[string]int
+	}{
+		{"first resolve: challenge, token, resolve", func() error {
+			_, err := reg.Resolve(ctx, ref(t, host+"/team/app:a"))
+			return err
+		}, map[string]int{"HEAD manifest": 2, "GET auth": 1}},
+		{"second resolve: the token is reused", func() error {
+			_, err := reg.Resolve(ctx, ref(t, host+"/team/app:a"))
+			return err
+		}, map[string]int{"HEAD manifest": 1}},
+		{"first retag: a token for the push scope, fetched up front", func() error {
+			_, err := reg.Retag(ctx, ref(t, host+"/team/app@"+ds[0].String()), "a", "b", "c")
+			return err
+		}, map[string]int{"GET manifest": 1, "HEAD manifest": 3, "PUT manifest": 3, "GET auth": 1}},
+		{"second retag: no handshakes", func() error {
+			_, err := reg.Retag(ctx, ref(t, host+"/team/app:a"), "d", "e")
+			return err
+		}, map[string]int{"GET manifest": 1, "HEAD manifest": 2, "PUT manifest": 2}},
+	}
+	for _, s := range steps {
+		counter.Reset()
+		require.NoError(t, s.op(), s.name)
+		assert.Equal(t, s.want, counter.All(), s.name)
+	}
 }

@@ -162,6 +162,17 @@ func (c *Counter) Counts() map[string]int {
 	return out
 }
 
+// All returns the counts since the last Reset, auth handshakes included.
+func (c *Counter) All() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.counts))
+	for k, v := range c.counts {
+		out[k] = v
+	}
+	return out
+}
+
 // Reset sets every count to zero.
 func (c *Counter) Reset() {
 	c.mu.Lock()
