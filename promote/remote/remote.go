@@ -66,7 +66,9 @@ type Registry struct {
 // RetryPolicy bounds how the backend retries a request that failed with a
 // 5xx status, 408, 429 or a reset connection. Backoff grows exponentially
 // from MinBackoff to MaxBackoff; a 429's Retry-After is honoured when it
-// fits in the budget. Retrying stops after MaxRetries retries or once
+// is no longer than MaxBackoff and fits in what is left of MaxElapsed
+// (otherwise the *promote.RateLimitError returned carries it, for the
+// caller to decide). Retrying stops after MaxRetries retries or once
 // MaxElapsed has passed since the first attempt, whichever comes first,
 // and always when the request's context is done.
 type RetryPolicy struct {
@@ -217,6 +219,9 @@ func WithRetry(p RetryPolicy) Option {
 	return func(s *settings) error {
 		if p.MaxRetries < 0 || p.MinBackoff < 0 || p.MaxBackoff < p.MinBackoff || p.MaxElapsed < 0 {
 			return fmt.Errorf("remote: retry policy %+v: want non-negative values and MaxBackoff >= MinBackoff", p)
+		}
+		if p.MaxRetries > 0 && p.MaxElapsed == 0 {
+			return fmt.Errorf("remote: retry policy %+v: retries need a MaxElapsed budget", p)
 		}
 		s.retry = p
 		return nil

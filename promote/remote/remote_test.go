@@ -23,6 +23,8 @@ import (
 	"github.com/imagetags/imagetags/promote"
 	"github.com/imagetags/imagetags/promote/memory"
 	"github.com/imagetags/imagetags/promote/remote"
+	"github.com/imagetags/imagetags/promote/remote/internal/regtest"
+	"github.com/imagetags/imagetags/reference"
 )
 
 var testManifest = []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}`)
@@ -278,6 +280,7 @@ func TestNewRejects(t *testing.T) {
 		{"negative page cap", "ghcr.io", []remote.Option{remote.WithPageCap(-1)}, "page cap -1"},
 		{"nil transport", "ghcr.io", []remote.Option{remote.WithTransport(nil)}, "nil transport"},
 		{"user agent with a newline", "ghcr.io", []remote.Option{remote.WithUserAgent("a\nb")}, "user agent"},
+		{"retries without a time budget", "ghcr.io", []remote.Option{remote.WithRetry(remote.RetryPolicy{MaxRetries: 3, MaxBackoff: time.Second})}, "MaxElapsed budget"},
 		{"backwards retry bounds", "ghcr.io", []remote.Option{remote.WithRetry(remote.RetryPolicy{MinBackoff: time.Second, MaxBackoff: time.Millisecond})}, "retry policy"},
 	}
 	for _, tt := range tests {
@@ -408,4 +411,43 @@ func TestRequestCountsWithTokenAuth(t *testing.T) {
 		require.NoError(t, s.op(), s.name)
 		assert.Equal(t, s.want, counter.All(), s.name)
 	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	tg := regtest.Fake(t)
+	ctx := testContext(t)
+	repo := tg.Host + "/" + regtest.Repository(t, "concurrent")
+	d := regtest.Push(ctx, t, tg.Host, ref(t, repo).Repository(), "shared", "base")
+	reg, _ := backend(t, tg.Host)
+	base := ref(t, repo+":base")
+	var tags []reference.Reference
+	for i := range 4 {
+		tags = append(tags, ref(t, repo+":c"+strconv.Itoa(i)))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tag := tags[i%4]
+			if err := reg.Tag(ctx, tag, d); err != nil {
+				errs <- err
+			}
+			if _, err := reg.Resolve(ctx, tag); err != nil {
+				errs <- err
+			}
+			if _, err := reg.Retag(ctx, base, "r"+strconv.Itoa(i%3)); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		assert.NoError(t, err)
+	}
+	all, err := promote.AllTags(ctx, reg, ref(t, repo))
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"base", "c0", "c1", "c2", "c3", "r0", "r1", "r2"}, all)
 }
