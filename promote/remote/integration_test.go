@@ -185,6 +185,14 @@ func TestIntegrationRequestCounts(t *testing.T) {
 				_, err := promote.Publish(ctx, reg, ref(t, repo+"@"+other.String()), []string{"o", "p1", "p2", "p3"})
 				return err
 			}, map[string]int{"HEAD manifest": 5, "GET manifest": 1, "PUT manifest": 3}},
+			{"promote.Publish of 2 tags, both in place", func(reg *remote.Registry) error {
+				_, err := promote.Publish(ctx, reg, ref(t, repo+"@"+d.String()), []string{"a", "b"})
+				return err
+			}, map[string]int{"HEAD manifest": 3}},
+			{"promote.Promote of a channel already in place", func(reg *remote.Registry) error {
+				_, err := promote.Promote(ctx, reg, ref(t, repo+":a"), "b")
+				return err
+			}, map[string]int{"HEAD manifest": 2}},
 			{"promote.Promote of a channel", func(reg *remote.Registry) error {
 				_, err := promote.Promote(ctx, reg, ref(t, repo+":a"), "channel", promote.ExpectAbsent())
 				return err
