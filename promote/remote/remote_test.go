@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -450,4 +451,17 @@ func TestConcurrentUse(t *testing.T) {
 	all, err := promote.AllTags(ctx, reg, ref(t, repo))
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{"base", "c0", "c1", "c2", "c3", "r0", "r1", "r2"}, all)
+}
+
+func TestConnectionRefusedKeepsTheCause(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	host := srv.Listener.Addr().String()
+	srv.Close() // nothing listens there now
+	reg, _ := backend(t, host, remote.WithRetry(remote.RetryPolicy{MaxRetries: 2, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxElapsed: time.Second}))
+	_, err := reg.Resolve(testContext(t), ref(t, host+"/team/app:v1"))
+	require.ErrorIs(t, err, syscall.ECONNREFUSED)
+	var re *remote.Error
+	require.ErrorAs(t, err, &re)
+	assert.Zero(t, re.StatusCode)
+	assert.Nil(t, re.Kind)
 }
