@@ -60,13 +60,25 @@ EOF
 "$bin" serve "$workdir/config.yml" >"$workdir/registry.log" 2>&1 &
 registry_pid=$!
 
+# ping_registry asks GET /v2/ over bash's /dev/tcp, so no HTTP client
+# needs to be installed, and succeeds on a 200 answer.
+ping_registry() {
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf 'GET /v2/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+    IFS= read -r -t 1 status <&3 || exit 1
+    case "$status" in "HTTP/1."?" 200"*) exit 0 ;; esac
+    exit 1
+  ) 2>/dev/null
+}
+
 # Wait for the API to answer, at most 10 seconds.
 ready=""
 for _ in $(seq 1 100); do
   if ! kill -0 "$registry_pid" 2>/dev/null; then
     break
   fi
-  if curl -fsS --max-time 1 "http://127.0.0.1:$port/v2/" >/dev/null 2>&1; then
+  if ping_registry "$port"; then
     ready=yes
     break
   fi
