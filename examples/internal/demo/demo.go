@@ -10,6 +10,7 @@ import (
 
 	"github.com/imagetags/imagetags/promote"
 	"github.com/imagetags/imagetags/promote/memory"
+	"github.com/imagetags/imagetags/promote/remote"
 )
 
 // Host is the registry host the demo catalogue is shown under. The fake
@@ -66,11 +67,14 @@ func Seed() (*memory.Registry, Catalogue, error) {
 }
 
 // Open returns the registry an example works on: the seeded fake when host
-// is empty, otherwise the registry at host.
+// is empty, otherwise the registry at host, with the credentials of the
+// user's docker config (~/.docker/config.json and its credential helpers).
+// Plain HTTP is used only for a loopback host such as localhost:5000.
+// References given to the example must then name that host.
 func Open(host string) (promote.Registry, error) {
 	if host == "" {
 		reg, _, err := Seed()
 		return reg, err
 	}
-	return nil, fmt.Errorf("registry %q: remote registries are not available in this build", host)
+	return remote.New(host, remote.WithDockerConfig(""), remote.WithPlainHTTPLoopback())
 }
