@@ -101,9 +101,6 @@ func run(ctx context.Context, args []string, open opener, stdin io.Reader, stdou
 				return fail(fmt.Errorf("entry %d (%s): digest %q: %w", i+1, w.Name, w.Digest, err))
 			}
 		}
-		if !w.Tracking.Valid() {
-			return fail(fmt.Errorf("entry %d (%s): tracking %q is not one of same-tag, patch, minor, major, channel, pinned", i+1, w.Name, w.Tracking))
-		}
 		builds[i] = policy.Build{Ref: ref, Digest: w.Digest, Platform: w.Platform, PlatformDigest: w.PlatformDigest,
 			Tracking: w.Tracking, Prereleases: w.Prereleases}
 	}

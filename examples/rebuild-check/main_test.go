@@ -99,7 +99,7 @@ func TestRebuildCheckInputErrors(t *testing.T) {
 		{"unknown JSON field", []string{write("a.json", `[{"name":"a","imgae":"ubuntu"}]`)}, "imgae"},
 		{"bad image", []string{write("b.yaml", "- name: b\n  image: Ubuntu/Bad\n")}, "entry 1 (b): image"},
 		{"bad digest", []string{write("c.yaml", "- name: c\n  image: ubuntu\n  digest: sha256:abc\n")}, "digest"},
-		{"bad tracking", []string{write("d.yaml", "- name: d\n  image: ubuntu\n  tracking: weekly\n")}, "tracking \"weekly\""},
+		{"bad tracking", []string{write("d.yaml", "- name: d\n  image: ubuntu\n  tracking: weekly\n")}, `"weekly" is not one of`},
 		{"empty list", []string{write("e.yaml", "# nothing\n")}, "no workspaces"},
 		{"remote unavailable", []string{"--registry", "registry.example.com", "workspaces.yaml"}, "no registry registry.example.com"},
 	}
