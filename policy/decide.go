@@ -188,9 +188,9 @@ type Observation struct {
 // Note is a secondary finding of a Decision, such as a newer tag outside
 // the tracked range next to a republish.
 type Note struct {
-	Outcome Outcome `json:"outcome"`
-	Tag     string  `json:"tag,omitempty"`
-	Message string  `json:"message"`
+	Outcome Outcome `json:"outcome"`       // what was found, such as NewerOutOfRange
+	Tag     string  `json:"tag,omitempty"` // the tag it concerns, when there is one
+	Message string  `json:"message"`       // one line for a human
 }
 
 // Decision is what to do about one deployment.

@@ -208,9 +208,9 @@ func usesText(fields []string) string {
 // A Policy is plain data: load it with ParsePolicy or LoadPolicy, or build
 // it in code and call Validate.
 type Policy struct {
-	Classifier   *tagging.Classifier `json:"classifier,omitempty"`
-	Rules        []Rule              `json:"rules,omitempty"`
-	Environments map[string][]Rule   `json:"environments,omitempty"`
+	Classifier   *tagging.Classifier `json:"classifier,omitempty"`   // reads tags; nil means the default
+	Rules        []Rule              `json:"rules,omitempty"`        // apply in every environment
+	Environments map[string][]Rule   `json:"environments,omitempty"` // extra rules per environment name
 }
 
 // Validate checks every rule and that rule ids are unique within each
@@ -379,9 +379,9 @@ type Violation struct {
 // NameMatch is a reference that follows a naming-scheme rule, with the
 // fields the scheme matched.
 type NameMatch struct {
-	Rule    string            `json:"rule"`
-	Subject string            `json:"subject"`
-	Fields  map[string]string `json:"fields"`
+	Rule    string            `json:"rule"`    // the naming-scheme rule's id
+	Subject string            `json:"subject"` // the reference, in its familiar form
+	Fields  map[string]string `json:"fields"`  // the scheme's fields and the values they matched
 }
 
 // Report is the result of a Check. It serialises to JSON; Violations are

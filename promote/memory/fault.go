@@ -16,11 +16,11 @@ import (
 // *promote.RateLimitError to 429 with Retry-After, ErrUnsupported to 405,
 // ErrPreconditionFailed to 412, anything else to 500.
 type Fault struct {
-	Op         Op
-	Repository string
-	After      int
-	Times      int
-	Err        error
+	Op         Op     // the operation to fail
+	Repository string // the repository path it applies to; empty means any
+	After      int    // how many matching calls succeed first
+	Times      int    // how many calls then fail; zero means all of them
+	Err        error  // the error they fail with
 }
 
 // ErrInjected is the error of a Fault whose Err is nil.

@@ -569,9 +569,9 @@ const (
 // An immutable tag can be created and re-pointed at the digest it already
 // has, but not moved to another digest or deleted.
 type Rule struct {
-	Repositories []string `json:"repositories,omitempty"`
-	Tags         []string `json:"tags,omitempty"`
-	Exclude      []string `json:"exclude,omitempty"`
+	Repositories []string `json:"repositories,omitempty"` // repository path globs; empty means all
+	Tags         []string `json:"tags,omitempty"`         // tag globs; empty means all
+	Exclude      []string `json:"exclude,omitempty"`      // tag globs that stay mutable
 }
 
 // SetImmutable replaces the registry's immutable-tag rules. It returns an
