@@ -35,6 +35,21 @@ func refKey(ref reference.Reference) (string, string) {
 // Resolve returns the descriptor of the manifest ref names, matched by
 // repository path (the registry host is ignored).
 func (r *Registry) Resolve(ctx context.Context, ref reference.Reference) (ocispec.Descriptor, error) {
+	if ref.HasTag() && !ref.IsPinned() {
+		// The canonical form ends in "repository:tag", which is the key of
+		// the tag index: one lookup, no allocation.
+		if err := r.begin(ctx, OpResolve, ref.Repository()); err != nil {
+			return ocispec.Descriptor{}, err
+		}
+		if v, ok := r.byRef.Load(ref.String()[len(ref.Registry())+1:]); ok {
+			return v.(*tagSlot).m.Load().desc, nil
+		}
+		m, err := r.find(ref.Repository(), ref.Tag())
+		if err != nil {
+			return ocispec.Descriptor{}, err
+		}
+		return m.desc, nil
+	}
 	key := string(ref.Digest())
 	if key == "" {
 		key = ref.TagOrLatest()

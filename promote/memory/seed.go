@@ -91,7 +91,7 @@ func (r *Registry) Seed(images ...Image) ([]digest.Digest, error) {
 			if _, ok := rp.tag(t); !ok {
 				rp.insertSorted(t)
 			}
-			rp.storeTag(t, topManifest)
+			r.storeTagLocked(rp, img.Repository, t, topManifest)
 		}
 		r.mu.Unlock()
 		out = append(out, top)

@@ -86,6 +86,11 @@ type Registry struct {
 	hasFaults atomic.Bool
 
 	calls [len(allOps)]atomic.Int64 // indexed by Op.index
+
+	// byRef maps "repository:tag" to the tag's slot in its repository,
+	// so that resolving a tag is one lock-free lookup. It changes under mu
+	// together with the repositories' own tag maps.
+	byRef sync.Map
 }
 
 // eventLog stores events in fixed-size blocks, so that appending never
@@ -231,8 +236,9 @@ func (rp *repository) tagDigest(tag string) (digest.Digest, bool) {
 // pointer in its slot, which allocates nothing.
 type tagSlot struct{ m atomic.Pointer[manifest] }
 
-// storeTag points tag at m; r.mu must be held for writing.
-func (rp *repository) storeTag(tag string, m *manifest) {
+// storeTagLocked points tag of repository repo at m; r.mu must be held
+// for writing.
+func (r *Registry) storeTagLocked(rp *repository, repo, tag string, m *manifest) {
 	if v, ok := rp.tags.Load(tag); ok {
 		v.(*tagSlot).m.Store(m)
 		return
@@ -240,6 +246,17 @@ func (rp *repository) storeTag(tag string, m *manifest) {
 	slot := new(tagSlot)
 	slot.m.Store(m)
 	rp.tags.Store(tag, slot)
+	r.byRef.Store(repo+":"+tag, slot)
+}
+
+// deleteTagLocked removes tag from repository repo; r.mu must be held for
+// writing.
+func (r *Registry) deleteTagLocked(rp *repository, repo, tag string) {
+	rp.tags.Delete(tag)
+	r.byRef.Delete(repo + ":" + tag)
+	if i, found := slices.BinarySearch(rp.sorted, tag); found {
+		rp.sorted = slices.Delete(rp.sorted, i, i+1)
+	}
 }
 
 // tag returns the manifest tag points at. It is safe without r.mu: tags
@@ -262,6 +279,11 @@ func (r *Registry) resolve(ctx context.Context, op Op, repo, ref string) (*manif
 	if err := r.begin(ctx, op, repo); err != nil {
 		return nil, err
 	}
+	return r.find(repo, ref)
+}
+
+// find is resolve without counting the call or applying faults.
+func (r *Registry) find(repo, ref string) (*manifest, error) {
 	if !strings.Contains(ref, ":") {
 		// By tag: the repository map is copied on write and tags live
 		// in a sync.Map, so the hot path takes no lock.
@@ -342,7 +364,7 @@ func (r *Registry) setTagLocked(rp *repository, repo, tag string, m *manifest, o
 	} else {
 		rp.insertSorted(tag)
 	}
-	rp.storeTag(tag, m)
+	r.storeTagLocked(rp, repo, tag, m)
 	r.logLocked(Event{Op: OpTag, Repository: repo, Tag: tag, Digest: d, Previous: cur})
 	return nil
 }
@@ -365,10 +387,7 @@ func (r *Registry) deleteTag(ctx context.Context, repo, tag string) error {
 	if err := r.immutableLocked(repo, tag); err != nil {
 		return err
 	}
-	rp.tags.Delete(tag)
-	if i, found := slices.BinarySearch(rp.sorted, tag); found {
-		rp.sorted = slices.Delete(rp.sorted, i, i+1)
-	}
+	r.deleteTagLocked(rp, repo, tag)
 	r.logLocked(Event{Op: OpDeleteTag, Repository: repo, Tag: tag, Digest: cur, Previous: cur})
 	return nil
 }
@@ -645,9 +664,7 @@ func (r *Registry) deleteManifest(ctx context.Context, repo string, d digest.Dig
 		}
 	}
 	for _, t := range tags {
-		rp.tags.Delete(t)
-		i, _ := slices.BinarySearch(rp.sorted, t)
-		rp.sorted = slices.Delete(rp.sorted, i, i+1)
+		r.deleteTagLocked(rp, repo, t)
 		r.logLocked(Event{Op: OpDeleteTag, Repository: repo, Tag: t, Digest: d, Previous: d})
 	}
 	delete(rp.manifests, d)
