@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/imagetags/imagetags/promote"
+	"github.com/imagetags/imagetags/promote/memory"
 	"github.com/imagetags/imagetags/promote/remote"
 	"github.com/imagetags/imagetags/reference"
 )
@@ -59,18 +62,43 @@ func ExampleRegistry_promote() {
 }
 
 // Retag puts a whole tag set on one manifest with one GET, one HEAD per
-// tag and one PUT per tag that moves. (Compiled, not run.)
+// tag and one PUT per tag that moves. Here the registry is the in-memory
+// fake served over HTTP on a loopback address, as in a test suite.
 func ExampleRegistry_Retag() {
-	reg, err := remote.New("ghcr.io", remote.WithDockerConfig(""))
+	fake := memory.New()
+	ds, err := fake.Seed(
+		memory.Image{Repository: "team/app", Tags: []string{"2.4.0", "2.4", "2", "latest"}, Content: "2.4.0"},
+		memory.Image{Repository: "team/app", Tags: []string{"2.4.1"}, Content: "2.4.1"},
+	)
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
-	src := reference.MustParse("ghcr.io/team/app@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
+	srv := httptest.NewServer(fake.Handler())
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+
+	reg, err := remote.New(host, remote.WithPlainHTTPLoopback())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	src, err := reference.MustParse(host + "/team/app").WithDigest(ds[1])
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	rec, err := reg.Retag(context.Background(), src, "2.4.1", "2.4", "2", "latest")
 	if err != nil {
-		log.Fatal(err) // a *promote.PartialError says which tags moved
+		fmt.Println(err) // a *promote.PartialError says which tags moved
+		return
 	}
 	for _, t := range rec.Tags {
-		fmt.Println(t.Tag, t.Previous, "->", t.Digest, "moved:", t.Moved)
+		fmt.Printf("%-6s moved: %t\n", t.Tag, t.Moved)
 	}
+	// Output:
+	// 2.4.1  moved: false
+	// 2.4    moved: true
+	// 2      moved: true
+	// latest moved: true
 }
