@@ -34,6 +34,7 @@ type Image struct {
 
 	start, end int // byte range of the scalar in the file, quotes included
 	style      yaml.Style
+	alias      bool // an alias (*name) of an image written elsewhere
 }
 
 // containerLists are the Kubernetes pod-spec keys whose items carry an
@@ -89,7 +90,7 @@ func (w walker) compose(services *yaml.Node) {
 		if svc.Kind != yaml.MappingNode {
 			continue
 		}
-		if img := lookup(svc, "image"); img != nil && img.Kind == yaml.ScalarNode {
+		if img := lookup(svc, "image"); img != nil && isImage(img) {
 			w.add(img, "services."+name.Value+".image")
 		}
 	}
@@ -102,7 +103,7 @@ func (w walker) walk(n *yaml.Node, path string, inContainer bool) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			p := join(path, k.Value)
-			if inContainer && k.Value == "image" && v.Kind == yaml.ScalarNode {
+			if inContainer && k.Value == "image" && isImage(v) {
 				w.add(v, p)
 				continue
 			}
@@ -121,21 +122,52 @@ func (w walker) walk(n *yaml.Node, path string, inContainer bool) {
 	}
 }
 
+// isImage reports whether v can hold an image reference: a scalar, or an
+// alias of one.
+func isImage(v *yaml.Node) bool {
+	return v.Kind == yaml.ScalarNode || v.Kind == yaml.AliasNode && v.Alias != nil && v.Alias.Kind == yaml.ScalarNode
+}
+
 func (w walker) add(v *yaml.Node, path string) {
 	if w.object != "" {
 		path = w.object + ": " + path
+	}
+	if v.Kind == yaml.AliasNode {
+		// The value is written at its anchor; rewriting the anchor
+		// rewrites every alias of it.
+		*w.out = append(*w.out, Image{Value: v.Alias.Value, Path: path, Line: v.Line, start: -1, end: -1, alias: true})
+		return
 	}
 	start := -1
 	if v.Line-1 < len(w.offsets) {
 		start = w.offsets[v.Line-1] + columnBytes(w.data[w.offsets[v.Line-1]:], v.Column-1)
 	}
+	if v.Anchor != "" {
+		start = skipAnchor(w.data, start)
+	}
 	end := scalarEnd(w.data, start, v.Style)
 	*w.out = append(*w.out, Image{Value: v.Value, Path: path, Line: v.Line, start: start, end: end, style: v.Style})
+}
+
+// skipAnchor moves start past an "&name" anchor and the blanks after it.
+func skipAnchor(data []byte, start int) int {
+	if start < 0 || start >= len(data) || data[start] != '&' {
+		return start
+	}
+	i := start
+	for i < len(data) && data[i] != ' ' && data[i] != '\t' && data[i] != '\n' {
+		i++
+	}
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t') {
+		i++
+	}
+	return i
 }
 
 // Rewrite returns data with the images for which replace returns a new
 // value and true rewritten; everything else, comments and formatting
 // included, is left byte for byte. Quoted values stay quoted the same way.
+// An alias (*name) is not rewritten itself: it follows its anchor.
 func Rewrite(data []byte, images []Image, replace func(Image) (string, bool)) ([]byte, int, error) {
 	type edit struct {
 		start, end int
@@ -143,6 +175,9 @@ func Rewrite(data []byte, images []Image, replace func(Image) (string, bool)) ([
 	}
 	var edits []edit
 	for _, img := range images {
+		if img.alias {
+			continue
+		}
 		v, ok := replace(img)
 		if !ok || v == img.Value {
 			continue

@@ -136,3 +136,28 @@ func TestRewriteRefusesBlockScalars(t *testing.T) {
 	_, _, err = Rewrite([]byte(doc), imgs, func(Image) (string, bool) { return "nginx:2", true })
 	assert.ErrorContains(t, err, "block scalar")
 }
+
+func TestAnchorsAndAliases(t *testing.T) {
+	doc := "services:\n  a:\n    image: &img nginx:1 # shared\n  b:\n    image: *img\n"
+	imgs, err := Find([]byte(doc))
+	require.NoError(t, err)
+	require.Len(t, imgs, 2)
+	assert.Equal(t, "nginx:1", imgs[0].Value)
+	assert.Equal(t, "nginx:1", imgs[1].Value, "an alias reports its anchor's value")
+	out, n, err := Rewrite([]byte(doc), imgs, func(i Image) (string, bool) { return "nginx:1@sha256:0000", true })
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "the anchor is rewritten once; the alias follows it")
+	assert.Equal(t, "services:\n  a:\n    image: &img nginx:1@sha256:0000 # shared\n  b:\n    image: *img\n", string(out))
+}
+
+func TestCRLFAndMultiDocument(t *testing.T) {
+	doc := "services:\r\n  a:\r\n    image: nginx:1\r\n---\r\nkind: Pod\r\nspec:\r\n  containers: [{image: \"a:1\"}, {image: b}]\r\n"
+	imgs, err := Find([]byte(doc))
+	require.NoError(t, err)
+	require.Len(t, imgs, 3)
+	assert.Equal(t, 7, imgs[2].Line)
+	out, n, err := Rewrite([]byte(doc), imgs, func(i Image) (string, bool) { return i.Value + "@x", true })
+	require.NoError(t, err)
+	assert.Equal(t, 3, n)
+	assert.Equal(t, "services:\r\n  a:\r\n    image: nginx:1@x\r\n---\r\nkind: Pod\r\nspec:\r\n  containers: [{image: \"a:1@x\"}, {image: b@x}]\r\n", string(out))
+}
