@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/imagetags/imagetags/reference"
@@ -285,6 +286,9 @@ func (d Decider) Decide(b Build, o Observation) Decision {
 	if !b.Tracking.Valid() {
 		return unknown(dec, fmt.Sprintf("tracking %q is not one of same-tag, patch, minor, major, channel, pinned", b.Tracking))
 	}
+	if msg := checkDigests(b, o); msg != "" {
+		return unknown(dec, msg)
+	}
 	cl := d.Classifier.Classify(dec.Tag)
 	if dec.Tracking == TrackDefault {
 		dec.Tracking = DefaultTracking(cl)
@@ -414,10 +418,16 @@ func (d Decider) pinned(dec Decision, b Build, o Observation) Decision {
 	if !b.Ref.HasTag() {
 		return dec
 	}
+	// The tag still names what is pinned when it resolves to the pin, to
+	// the digest recorded at build time (a pin of the platform's own
+	// manifest inside that index), or to an index whose manifest for the
+	// build's platform is the one recorded.
+	unchanged := o.Digest == pin || o.Digest == b.Digest ||
+		b.Platform != "" && b.PlatformDigest != "" && o.PlatformDigest == b.PlatformDigest
 	switch {
 	case o.Gone:
 		dec.Notes = append(dec.Notes, Note{Outcome: TagDeleted, Tag: dec.Tag, Message: "the tag " + dec.Tag + " no longer exists; the pinned image still runs"})
-	case o.Digest != "" && o.Digest != pin:
+	case o.Digest != "" && !unchanged:
 		dec.Action, dec.Severity, dec.Candidate, dec.Digest = ActionUpgrade, SeverityWarning, dec.Tag, o.Digest
 		dec.Message = b.Ref.Familiar() + " is pinned; the tag " + dec.Tag + " now names " + short(o.Digest) + ", re-pin to update"
 	}
@@ -549,10 +559,32 @@ func sameShape(cur, c tagging.Class) bool {
 		(c.Form == tagging.FormSemver || c.Form == tagging.FormMajorMinor || c.Form == tagging.FormMajor)
 }
 
+// short abbreviates a digest to its algorithm and 12 hex digits. It never
+// panics, whatever the string holds.
 func short(d digest.Digest) string {
-	s := d.String()
-	if i := len(d.Algorithm()) + 1; len(s) > i+12 {
-		return s[:i+12]
+	s := string(d)
+	if i := strings.IndexByte(s, ':'); i >= 0 && len(s) > i+1+12 {
+		return s[:i+1+12]
 	}
 	return s
+}
+
+// checkDigests returns a message naming the first digest of b or o that is
+// set but not a valid digest, or "" when all are valid.
+func checkDigests(b Build, o Observation) string {
+	for _, d := range []struct {
+		name string
+		d    digest.Digest
+	}{
+		{"build digest", b.Digest}, {"build platform digest", b.PlatformDigest},
+		{"observed digest", o.Digest}, {"observed platform digest", o.PlatformDigest},
+	} {
+		if d.d == "" {
+			continue
+		}
+		if err := d.d.Validate(); err != nil {
+			return fmt.Sprintf("the %s %q is not a valid digest: %v", d.name, string(d.d), err)
+		}
+	}
+	return ""
 }

@@ -433,3 +433,60 @@ func TestTrackingUnmarshal(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInvalidInput)
 	assert.ErrorContains(t, err, `"sometimes" is not one of default`)
 }
+
+func TestDecideInvalidDigestsAreUnknown(t *testing.T) {
+	good := digest.FromString("x")
+	tests := []struct {
+		name string
+		b    Build
+		o    Observation
+		want string
+	}{
+		{"observed without separator", Build{Ref: reference.MustParse("acme/app:latest"), Digest: good}, Observation{Digest: "oops"}, "observed digest"},
+		{"build digest malformed", Build{Ref: reference.MustParse("acme/app:v1.3.1"), Digest: "not-a-digest"}, Observation{Digest: good}, "build digest"},
+		{"pinned, observed malformed", Build{Ref: reference.MustParse("acme/app:1.2@" + string(good))}, Observation{Digest: "oops"}, "observed digest"},
+		{"short hex is not a move", Build{Ref: reference.MustParse("acme/app:v1.3.1"), Digest: good}, Observation{Digest: "sha256:abc"}, "observed digest"},
+		{"platform digest malformed", Build{Ref: reference.MustParse("acme/app:1"), Digest: good, Platform: "linux/amd64", PlatformDigest: "x:y"},
+			Observation{Digest: good}, "build platform digest"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var d Decision
+			require.NotPanics(t, func() { d = Decide(tt.b, tt.o) })
+			assert.Equal(t, Unknown, d.Outcome)
+			assert.Equal(t, ActionRetry, d.Action)
+			assert.Contains(t, d.Message, tt.want)
+		})
+	}
+}
+
+func TestDecidePinnedMultiArch(t *testing.T) {
+	index, index2 := digest.FromString("index"), digest.FromString("index, other platforms changed")
+	amd := digest.FromString("amd64 manifest")
+	tests := []struct {
+		name   string
+		b      Build
+		o      Observation
+		action Action
+	}{
+		{"pinned to the platform manifest, nothing changed",
+			Build{Ref: reference.MustParse("acme/app:1.2@" + string(amd)), Digest: index, Platform: "linux/amd64", PlatformDigest: amd},
+			Observation{Digest: index, PlatformDigest: amd}, ActionNone},
+		{"pinned to the index, only other platforms changed",
+			Build{Ref: reference.MustParse("acme/app:1.2@" + string(index)), Digest: index, Platform: "linux/amd64", PlatformDigest: amd},
+			Observation{Digest: index2, PlatformDigest: amd}, ActionNone},
+		{"pinned to the index, our platform changed",
+			Build{Ref: reference.MustParse("acme/app:1.2@" + string(index)), Digest: index, Platform: "linux/amd64", PlatformDigest: amd},
+			Observation{Digest: index2, PlatformDigest: digest.FromString("new amd64")}, ActionUpgrade},
+		{"pinned, no platform recorded, tag moved",
+			Build{Ref: reference.MustParse("acme/app:1.2@" + string(index)), Digest: index},
+			Observation{Digest: index2}, ActionUpgrade},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Decide(tt.b, tt.o)
+			assert.Equal(t, PinnedByDigest, d.Outcome)
+			assert.Equal(t, tt.action, d.Action, d.Message)
+		})
+	}
+}

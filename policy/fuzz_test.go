@@ -166,18 +166,19 @@ func FuzzDecide(f *testing.F) {
 	f.Add("acme/app:1.4.2", "minor", uint8(1), uint8(1), false, "1.4.3,1.5.0,2.0.0,1.5.1-rc.1", true, false, int64(3600))
 	f.Add("acme/app:staging", "", uint8(1), uint8(0), true, "prod,1.0.0", false, false, int64(0))
 	f.Add("ubuntu@sha256:9c1e3a5b7d2f8e4a6c0b2d4f6a8c0e2f4a6b8c0d2e4f6a8b0c2d4e6f8a0b2c4d", "patch", uint8(0), uint8(2), false, "", false, false, int64(-5))
-	digests := []digest.Digest{"", dOld, dNew}
+	f.Add("acme/app:latest", "", uint8(3), uint8(3), false, "", false, false, int64(0))
+	digests := []digest.Digest{"", dOld, dNew, "oops", "sha256:abc"}
 	f.Fuzz(func(t *testing.T, rs, tracking string, built, now uint8, gone bool, list string, truncated, platform bool, minAge int64) {
 		r, err := reference.Parse(rs)
 		if err != nil {
 			return
 		}
-		b := Build{Ref: r, Digest: digests[int(built)%3], Tracking: Tracking(tracking)}
+		b := Build{Ref: r, Digest: digests[int(built)%len(digests)], Tracking: Tracking(tracking)}
 		var tags []string
 		if list != "" {
 			tags = strings.Split(list, ",")
 		}
-		o := Observation{Digest: digests[int(now)%3], Gone: gone, Tags: tags, Truncated: truncated,
+		o := Observation{Digest: digests[int(now)%len(digests)], Gone: gone, Tags: tags, Truncated: truncated,
 			MinAge: time.Duration(minAge) * time.Second, Now: t0, DefaultTag: "latest",
 			Pushed: map[string]time.Time{}}
 		for i, tag := range tags {
