@@ -93,8 +93,9 @@ type Strategy struct {
 	// Extract is the value to order by, expanded from Pattern's match.
 	Extract string `json:"extract,omitempty"`
 	// Prereleases lets prerelease versions be selected (kinds semver,
-	// line, variant). A semver constraint that names a prerelease allows
-	// prereleases of that version by itself.
+	// line, variant). A semver constraint that names a prerelease, such as
+	// ">=1.2.3-0", admits prereleases anywhere in its range by itself, as
+	// Masterminds/semver (and so Helm and Flux) reads it.
 	Prereleases bool `json:"prereleases,omitempty"`
 }
 
@@ -417,7 +418,7 @@ func (sel *Selector) consider(b *best, k *checker, tag, value string) int {
 			return exPrerelease // the constraint would refuse it
 		}
 		if !k.allows(versionOf(c)) {
-			if c.IsPrerelease() && !sel.s.Prereleases {
+			if c.IsPrerelease() && !sel.s.Prereleases && !sel.pre {
 				return exPrerelease
 			}
 			return exOutOfRange

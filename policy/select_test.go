@@ -203,3 +203,26 @@ func TestCompareDecimal(t *testing.T) {
 		assert.Equal(t, -tt.want, compareDecimal(tt.b, tt.a), "%s vs %s", tt.b, tt.a)
 	}
 }
+
+func TestSelectConstraintNamingAPrerelease(t *testing.T) {
+	tags := []string{"1.9.0", "2.0.0-alpha.1", "1.2.3-rc.1", "1.5.0-rc.1"}
+
+	// Masterminds reads a prerelease in the constraint as admitting
+	// prereleases across its range.
+	res, err := Select(tags, Strategy{Kind: BySemver, Constraint: ">=1.2.3-0"})
+	require.NoError(t, err)
+	assert.Equal(t, "2.0.0-alpha.1", res.Tag)
+
+	// A prerelease refused by the range is out of range, not excluded for
+	// being a prerelease.
+	res, err = Select([]string{"1.5.0-rc.1"}, Strategy{Kind: BySemver, Constraint: ">=1.2.3-0 <1.3"})
+	require.NoError(t, err)
+	assert.False(t, res.Found)
+	assert.Equal(t, map[Exclusion]int{ExcludedOutOfRange: 1}, res.Excluded)
+
+	// Without a prerelease in the constraint, prereleases need the opt-in.
+	res, err = Select(tags, Strategy{Kind: BySemver, Constraint: ">=1.2"})
+	require.NoError(t, err)
+	assert.Equal(t, "1.9.0", res.Tag)
+	assert.Equal(t, 3, res.Excluded[ExcludedPrerelease])
+}
