@@ -135,8 +135,8 @@ func CheckFleet(ctx context.Context, r Registry, builds []policy.Build, opts Fle
 	for i, b := range builds {
 		obs, failure := observe(b, tags, repos, opts)
 		dec := opts.Decider.Decide(b, obs)
-		if failure != nil && dec.Outcome == policy.Unknown {
-			dec.Message += ": " + failure.Error()
+		if failure != nil {
+			dec = failed(dec, failure)
 		}
 		out[i] = dec
 	}
@@ -150,9 +150,12 @@ func observe(b policy.Build, tags map[string]*tagObservation, repos map[string]*
 		return obs, nil
 	}
 	var failure error
+	digestOnly := b.Ref.IsPinned() && !b.Ref.HasTag() // nothing to follow: the list is not needed
 	if ro := repos[b.Ref.Name()]; ro != nil {
 		if ro.err != nil {
-			failure = ro.err
+			if !digestOnly {
+				failure = ro.err
+			}
 			obs.Tags, obs.Truncated = ro.tags, true
 		} else {
 			obs.Tags, obs.Truncated = ro.tags, ro.truncated
@@ -176,7 +179,11 @@ func observe(b policy.Build, tags map[string]*tagObservation, repos map[string]*
 		return obs, t.err
 	default:
 		obs.Digest = t.desc.Digest
-		if b.Platform != "" && b.PlatformDigest != "" && t.desc.Digest != b.Digest {
+		if b.Platform != "" && b.PlatformDigest != "" && t.desc.Digest != b.Digest && !isIndex(t.desc.MediaType) {
+			// The tag now names a single image: that manifest is what the
+			// platform runs, to compare with the one recorded.
+			obs.PlatformDigest = t.desc.Digest
+		} else if b.Platform != "" && b.PlatformDigest != "" && t.desc.Digest != b.Digest {
 			if t.indexErr != nil {
 				return obs, t.indexErr
 			}
@@ -190,6 +197,20 @@ func observe(b policy.Build, tags map[string]*tagObservation, repos map[string]*
 		}
 	}
 	return obs, failure
+}
+
+// failed turns dec, made from an observation that could not be
+// completed, into an Unknown decision that names the error: whatever the
+// partial observation suggested (up to date, pinned, no newer tag), it
+// cannot be trusted.
+func failed(dec policy.Decision, err error) policy.Decision {
+	if dec.Outcome != policy.Unknown {
+		dec.Notes = append(dec.Notes, policy.Note{Outcome: dec.Outcome, Tag: dec.Candidate,
+			Message: "from a partial observation: " + dec.Message})
+	}
+	dec.Outcome, dec.Action, dec.Severity, dec.Candidate = policy.Unknown, policy.ActionRetry, policy.SeverityWarning, ""
+	dec.Message = "the registry could not be fully observed for " + dec.Tag + ": " + err.Error()
+	return dec
 }
 
 func tagKey(ref reference.Reference) string { return ref.Name() + ":" + ref.TagOrLatest() }

@@ -271,3 +271,65 @@ func TestCheckFleetOptions(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, policy.Unknown, decisions[0].Outcome)
 }
+
+func TestCheckFleetPartialObservationsAreNeverTrusted(t *testing.T) {
+	tests := []struct {
+		name  string
+		fault memory.Op
+		build func(ds map[string]digest.Digest) policy.Build
+	}{
+		{"pinned tag that could not be resolved", memory.OpResolve, func(ds map[string]digest.Digest) policy.Build {
+			return policy.Build{Ref: reference.MustParse("mycorp/myproj:v1.2.0@" + ds["v1-old"].String()), Digest: ds["v1-old"]}
+		}},
+		{"version tag whose line could not be listed", memory.OpTags, func(ds map[string]digest.Digest) policy.Build {
+			return policy.Build{Ref: reference.MustParse("mycorp/myproj:v1.2.0"), Digest: ds["v1-old"]}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reg, ds := seedFleet(t)
+			reg.InjectFault(memory.Fault{Op: tt.fault, Err: errors.New("registry unavailable")})
+			decisions, err := promote.CheckFleet(context.Background(), reg, []policy.Build{tt.build(ds)}, promote.FleetOptions{})
+			require.NoError(t, err)
+			d := decisions[0]
+			assert.Equal(t, policy.Unknown, d.Outcome)
+			assert.Equal(t, policy.ActionRetry, d.Action)
+			assert.Contains(t, d.Message, "registry unavailable")
+		})
+	}
+
+	// A reference pinned by digest alone needs no listing.
+	reg, ds := seedFleet(t)
+	reg.InjectFault(memory.Fault{Op: memory.OpTags, Err: errors.New("registry unavailable")})
+	decisions, err := promote.CheckFleet(context.Background(), reg,
+		[]policy.Build{{Ref: reference.MustParse("ubuntu@" + ds["ubuntu-old"].String())}}, promote.FleetOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, policy.PinnedByDigest, decisions[0].Outcome)
+}
+
+func TestCheckFleetIndexReplacedBySingleImage(t *testing.T) {
+	reg, ds := seedFleet(t)
+	child := platformChild(t, reg, "team/base@"+ds["multi-old"].String(), amd64)
+	// stable now names a single image.
+	single, err := reg.Seed(memory.Image{Repository: "team/base", Tags: []string{"stable"}, Content: "single"})
+	require.NoError(t, err)
+	b := policy.Build{Ref: reference.MustParse("team/base:stable"), Digest: ds["multi-old"], Platform: "linux/amd64", PlatformDigest: child}
+	decisions, err := promote.CheckFleet(context.Background(), reg, []policy.Build{b}, promote.FleetOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, policy.TagRepublished, decisions[0].Outcome, decisions[0].Message)
+	assert.Equal(t, single[0], decisions[0].Digest)
+}
+
+func TestRollbackRefusesExpectOptions(t *testing.T) {
+	reg, ds := seedFleet(t)
+	rec, err := promote.Promote(context.Background(), reg, reference.MustParse("ubuntu@"+ds["ubuntu-old"].String()), "canary")
+	require.NoError(t, err)
+	_, err = promote.Rollback(context.Background(), reg, rec, promote.ExpectCurrent(ds["ubuntu-old"]))
+	assert.ErrorContains(t, err, "do not apply")
+	d, err := reg.Resolve(context.Background(), reference.MustParse("ubuntu:canary"))
+	require.NoError(t, err)
+	assert.Equal(t, ds["ubuntu-old"], d.Digest, "nothing was rolled back")
+
+	_, err = promote.AllTags(context.Background(), nil, reference.MustParse("ubuntu"))
+	assert.Error(t, err)
+}

@@ -92,7 +92,12 @@ func moveOne(ctx context.Context, r Registry, op string, src reference.Reference
 // digest, and a tag it created is deleted (which needs a TagDeleter;
 // without one that tag fails with ErrUnsupported). Each tag must still
 // point where the record left it; a tag moved since fails with
-// ErrPreconditionFailed, so a rollback never clobbers a later release.
+// ErrPreconditionFailed, so a rollback does not clobber a later release.
+// The check and the write are one atomic step for moves on a registry
+// that implements TagSwapper (the in-memory fake does); elsewhere, and for
+// deleting a tag the record created, they are two requests, so a release
+// landing between them is not detected. ExpectCurrent and ExpectAbsent do
+// not apply and are refused.
 // Tags the record did not move are left alone. Protection options apply
 // as for Publish.
 func Rollback(ctx context.Context, r Registry, rec Record, opts ...Option) (Record, error) {
@@ -102,6 +107,9 @@ func Rollback(ctx context.Context, r Registry, rec Record, opts ...Option) (Reco
 	cfg, err := newConfig(opts)
 	if err != nil {
 		return Record{}, err
+	}
+	if cfg.expect != nil {
+		return Record{}, fmt.Errorf("promote: rollback of %s: ExpectCurrent and ExpectAbsent do not apply; each tag must still be where the record left it", rec.Repository)
 	}
 	repo, err := reference.Parse(rec.Repository)
 	if err != nil {

@@ -78,6 +78,9 @@ type TagSwapper interface {
 // until the last. It stops with an error when a page repeats its cursor,
 // so a faulty backend cannot loop forever.
 func AllTags(ctx context.Context, r Registry, repo reference.Reference) ([]string, error) {
+	if r == nil {
+		return nil, errNilRegistry
+	}
 	var all []string
 	cursor := ""
 	seen := map[string]bool{}

@@ -474,6 +474,9 @@ func (h *handler) tags(w http.ResponseWriter, req *http.Request, rt route) {
 		v := url.Values{"n": {strconv.Itoa(n)}, "last": {tags[len(tags)-1]}}
 		w.Header().Set("Link", "</v2/"+rt.name+"/tags/list?"+v.Encode()+`>; rel="next"`)
 	}
+	if tags == nil {
+		tags = []string{} // an empty list, never null
+	}
 	writeJSON(w, req, http.StatusOK, struct {
 		Name string   `json:"name"`
 		Tags []string `json:"tags"`

@@ -429,3 +429,13 @@ func TestHandlerUploadAndDigestEdgeCases(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, rec.Code)
 	assert.Equal(t, "DIGEST_INVALID", errorCode(t, rec))
 }
+
+func TestTagListOfAnUntaggedRepositoryIsEmptyNotNull(t *testing.T) {
+	reg := memory.New()
+	_, err := reg.Seed(memory.Image{Repository: "team/untagged"})
+	require.NoError(t, err)
+	rec := httptest.NewRecorder()
+	reg.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v2/team/untagged/tags/list", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+	assert.JSONEq(t, `{"name":"team/untagged","tags":[]}`, rec.Body.String())
+}
