@@ -91,6 +91,9 @@ func run(ctx context.Context, args []string, open opener, stdout, stderr io.Writ
 		if *from != "" || *to != "" {
 			return usage("--record replaces --from and --to")
 		}
+		if *expect != "" || *update != "" {
+			return usage("--record undoes the record's own moves; it takes neither --expect nor --update")
+		}
 		data, err := os.ReadFile(*recordFile)
 		if err != nil {
 			return usage("%v", err)
@@ -135,6 +138,10 @@ func run(ctx context.Context, args []string, open opener, stdout, stderr io.Writ
 		fmt.Fprintln(stderr, "promote: --update:", err)
 		return 1
 	}
+	if n == 0 {
+		fmt.Fprintf(stderr, "promote: %s already pins %s\n", *update, rec.Digest)
+		return 0
+	}
 	fmt.Fprintf(stderr, "promote: pinned %d image reference(s) in %s to %s\n", n, *update, rec.Digest)
 	return 0
 }
@@ -171,11 +178,13 @@ func pinManifest(path string, src reference.Reference, channel string, d digest.
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", path, err)
 	}
+	matched := 0
 	out, n, err := manifest.Rewrite(data, images, func(img manifest.Image) (string, bool) {
 		r, err := reference.Parse(img.Value)
 		if err != nil || r.Name() != src.Name() {
 			return "", false
 		}
+		matched++
 		tagged, err := r.WithTag(channel)
 		if err != nil {
 			return "", false
@@ -192,8 +201,11 @@ func pinManifest(path string, src reference.Reference, channel string, d digest.
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", path, err)
 	}
-	if n == 0 {
+	if matched == 0 {
 		return 0, fmt.Errorf("%s has no image of %s", path, src.Name())
+	}
+	if n == 0 {
+		return 0, nil // already pinned to this digest
 	}
 	info, err := os.Stat(path)
 	if err != nil {

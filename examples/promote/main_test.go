@@ -134,6 +134,15 @@ spec:
 	assert.Equal(t, want, string(got))
 	assert.Contains(t, stderr, "pinned 1 image reference(s)")
 
+	// Running the same promotion again (a retried CI job) succeeds and
+	// leaves the file alone.
+	code, _, stderr = b.run(t, "--from", "acmecorp/payment-api:v2.4.1", "--to", "production", "--update", file)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "already pins")
+	again, err := os.ReadFile(file)
+	require.NoError(t, err)
+	assert.Equal(t, want, string(again))
+
 	require.NoError(t, os.WriteFile(file, []byte("services:\n  db:\n    image: postgres:16\n"), 0o644))
 	code, _, stderr = b.run(t, "--from", "acmecorp/payment-api:v2.4.1", "--to", "production", "--update", file)
 	assert.Equal(t, 1, code)
@@ -154,6 +163,8 @@ func TestPromoteUsageErrors(t *testing.T) {
 		{[]string{"--from", "a:1", "--to", "x", "--expect", "nope"}, 2, "--expect"},
 		{[]string{"--rollback", "--record", "/does/not/exist"}, 2, "no such file"},
 		{[]string{"--rollback", "--record", "x.json", "--from", "a:1"}, 2, "replaces --from"},
+		{[]string{"--rollback", "--record", "x.json", "--expect", "sha256:" + strings.Repeat("0", 64)}, 2, "neither --expect nor --update"},
+		{[]string{"--rollback", "--record", "x.json", "--update", "d.yaml"}, 2, "neither --expect nor --update"},
 		{[]string{"--from", "acmecorp/missing:1", "--to", "staging"}, 1, "not found"},
 		{[]string{"stray"}, 2, "unexpected argument"},
 	}

@@ -170,7 +170,9 @@ func publish(ctx context.Context, o options, set tagging.Set, env environment, s
 	code := 0
 	var records []promote.Record
 	for _, src := range srcs {
-		rec, err := promote.Publish(ctx, reg, src, set.Names(), promote.WithClock(env.now))
+		rec, err := promote.Publish(ctx, reg, src, set.Names(), promote.WithClock(env.now),
+			// A version or commit tag names one build: never move it.
+			promote.WithImmutable(func(tag string) bool { return tagging.Classify(tag).Kind == tagging.Immutable }))
 		if err != nil {
 			fmt.Fprintln(stderr, "release:", err)
 			code = 1

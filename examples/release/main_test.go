@@ -260,3 +260,26 @@ func TestReleasePublishErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestReleasePublishNeverMovesVersionTags(t *testing.T) {
+	reg, cat, err := demo.Seed()
+	require.NoError(t, err)
+	args := []string{"--version", "2.4.1", "--commit", "a3f2c8d", "--image", "acmecorp/payment-api"}
+	code, _, stderr := publishRun(t, reg, append(args, "--publish", cat.PaymentAPI241)...)
+	require.Equal(t, 0, code, stderr)
+
+	// The same version published on another build: 2.4.1 and sha-a3f2c8d
+	// each name one build and stay; the rolling tags may move.
+	code, out, stderr := publishRun(t, reg, append(args, "--publish", cat.PaymentAPI240)...)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "immutable-tag option")
+	var recs []promote.Record
+	require.NoError(t, json.Unmarshal([]byte(out), &recs))
+	require.Len(t, recs, 1)
+	assert.ElementsMatch(t, []string{"2.4.1", "sha-a3f2c8d"}, recs[0].Failed())
+	for _, tag := range []string{"2.4.1", "sha-a3f2c8d"} {
+		d, err := reg.Resolve(context.Background(), reference.MustParse("acmecorp/payment-api:"+tag))
+		require.NoError(t, err)
+		assert.Equal(t, cat.PaymentAPI241, d.Digest.String(), tag)
+	}
+}
