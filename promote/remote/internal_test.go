@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/imagetags/imagetags/reference"
 )
 
 func TestRetryAfter(t *testing.T) {
@@ -157,4 +159,18 @@ func FuzzNextLink(f *testing.F) {
 			t.Fatalf("multi-line error %q", err)
 		}
 	})
+}
+
+// A refused connection is not retried past the context deadline: the
+// caller gets the connection error at once, not a deadline error later.
+func TestRetryStopsAtTheDeadlineOnConnectionErrors(t *testing.T) {
+	reg, err := New("127.0.0.1:1", WithPlainHTTP(), WithRetry(RetryPolicy{
+		MaxRetries: 5, MinBackoff: time.Second, MaxBackoff: time.Second, MaxElapsed: time.Minute}))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	defer cancel()
+	_, err = reg.Resolve(ctx, reference.MustParse("127.0.0.1:1/team/app:1"))
+	require.Error(t, err)
+	assert.ErrorIs(t, err, syscall.ECONNREFUSED)
+	assert.NoError(t, ctx.Err(), "it gave up before the deadline instead of waiting it out")
 }

@@ -48,8 +48,13 @@ func (r *Registry) Resolve(ctx context.Context, ref reference.Reference) (ocispe
 	}
 	desc, err := repo.Manifests().Resolve(ctx, key(ref))
 	if err != nil {
-		return ocispec.Descriptor{}, r.wrap("resolve", ref.String(), err, st)
+		err = r.wrap("resolve", ref.String(), err, st)
+		if ref.IsPinned() && errors.Is(err, promote.ErrNotFound) {
+			r.cache.drop(repo.Reference.Repository, ref.Digest())
+		}
+		return ocispec.Descriptor{}, err
 	}
+	r.cache.confirm(repo.Reference.Repository, desc.Digest)
 	return ocispec.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size}, nil
 }
 
@@ -458,25 +463,52 @@ func (r *Registry) bodyRetry(ctx context.Context, f func() error) error {
 	}
 }
 
+// manifestCacheFresh is how long after the registry last showed a manifest
+// (a GET, or a HEAD by Resolve) its cached bytes may be pushed under a new
+// tag without reading them again.
+const manifestCacheFresh = 10 * time.Second
+
 // manifestCache keeps recently read manifests by repository and digest.
-// Content addressing makes entries valid for as long as the manifest
-// exists; a push that finds it gone drops the entry.
+// Content addressing makes the bytes valid for as long as the manifest
+// exists; to avoid pushing back a manifest someone deleted, an entry is
+// used only while the registry showed the manifest less than
+// manifestCacheFresh ago. A push that finds it gone drops the entry.
 type manifestCache struct {
 	mu    sync.Mutex
 	max   int
+	fresh time.Duration // manifestCacheFresh, shorter in tests
 	order []string
-	items map[string]manifest
+	items map[string]cachedManifest
+}
+
+type cachedManifest struct {
+	manifest
+	seen time.Time
 }
 
 func newManifestCache(n int) *manifestCache {
-	return &manifestCache{max: n, items: map[string]manifest{}}
+	return &manifestCache{max: n, fresh: manifestCacheFresh, items: map[string]cachedManifest{}}
 }
 
 func (c *manifestCache) get(repo string, d digest.Digest) (manifest, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	m, ok := c.items[repo+"@"+string(d)]
-	return m, ok
+	if !ok || time.Since(m.seen) >= c.fresh {
+		return manifest{}, false
+	}
+	return m.manifest, true
+}
+
+// confirm records that the registry has just shown manifest d.
+func (c *manifestCache) confirm(repo string, d digest.Digest) {
+	k := repo + "@" + string(d)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if m, ok := c.items[k]; ok {
+		m.seen = time.Now()
+		c.items[k] = m
+	}
 }
 
 func (c *manifestCache) put(repo string, m manifest) {
@@ -486,7 +518,7 @@ func (c *manifestCache) put(repo string, m manifest) {
 	if _, ok := c.items[k]; !ok {
 		c.order = append(c.order, k)
 	}
-	c.items[k] = m
+	c.items[k] = cachedManifest{manifest: m, seen: time.Now()}
 	for len(c.order) > c.max {
 		delete(c.items, c.order[0])
 		c.order = c.order[1:]

@@ -18,12 +18,31 @@ import (
 )
 
 // newRetryTransport layers oras-go's retrying transport over base with a
-// policy that is bounded in count and in total time per request.
+// policy that is bounded in count and in total time per request, and by
+// the request's own deadline.
 func newRetryTransport(base http.RoundTripper, p RetryPolicy) http.RoundTripper {
-	return &retry.Transport{
-		Base:   base,
-		Policy: func() retry.Policy { return newPolicy(p, time.Now()) },
+	return &deadlineRetryTransport{base: base, p: p}
+}
+
+// deadlineRetryTransport gives each request a retry policy that knows the
+// request's context deadline, so that no wait outlasts it even when the
+// failure is a connection error, which carries no response.
+type deadlineRetryTransport struct {
+	base http.RoundTripper
+	p    RetryPolicy
+}
+
+func (t *deadlineRetryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	dl, _ := req.Context().Deadline()
+	rt := &retry.Transport{
+		Base: t.base,
+		Policy: func() retry.Policy {
+			pol := newPolicy(t.p, time.Now())
+			pol.deadline = dl
+			return pol
+		},
 	}
+	return rt.RoundTrip(req)
 }
 
 // newPolicy returns the policy of one request that started at start.
@@ -36,9 +55,10 @@ func newPolicy(p RetryPolicy, start time.Time) *budgetPolicy {
 // during the wait, or when a 429 asks for a longer wait than allowed (the
 // caller then gets the Retry-After in a *promote.RateLimitError).
 type budgetPolicy struct {
-	p       RetryPolicy
-	start   time.Time
-	backoff retry.Backoff
+	p        RetryPolicy
+	start    time.Time
+	deadline time.Time // the request's context deadline; zero for none
+	backoff  retry.Backoff
 }
 
 func (b *budgetPolicy) Retry(attempt int, resp *http.Response, err error) (time.Duration, error) {
@@ -57,6 +77,9 @@ func (b *budgetPolicy) Retry(attempt int, resp *http.Response, err error) (time.
 	wait = max(wait, b.p.MinBackoff)
 	wait = min(wait, b.p.MaxBackoff)
 	if time.Since(b.start)+wait > b.p.MaxElapsed {
+		return -1, nil
+	}
+	if !b.deadline.IsZero() && time.Until(b.deadline) < wait {
 		return -1, nil
 	}
 	if resp != nil && resp.Request != nil {
