@@ -30,7 +30,7 @@
 //	Resolve (tag or digest)            1 HEAD
 //	FetchManifest                      1 GET
 //	Tag                                1 GET + 1 PUT; the GET is skipped when the
-//	                                   Registry read that manifest before
+//	                                   Registry saw that manifest in the last 10 s
 //	Retag of N tags, K already there   1 GET + N HEAD + (N-K) PUT
 //	promote.Publish of N tags, K there (N+1) HEAD + 1 GET + (N-K) PUT
 //	                                   (no GET at all when K = N)
