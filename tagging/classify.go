@@ -34,7 +34,7 @@ func DefaultSHAPrefixes() []string { return []string{"sha-", "git-", "commit-"} 
 
 // DefaultBuildPrefixes returns the prefixes that mark a build-id tag.
 func DefaultBuildPrefixes() []string {
-	return []string{"build-", "build.", "ci-", "run-", "pipeline-", "job-"}
+	return []string{"build-", "ci-", "run-", "pipeline-", "job-"}
 }
 
 // DefaultPRPrefixes returns the prefixes that mark a pull-request tag.
@@ -93,7 +93,9 @@ type Classifier struct {
 	// that variant, such as "alpine".
 	Flavors []string `json:"flavors"`
 	// SHAPrefixes mark a commit tag, such as "sha-". With one of these
-	// prefixes a commit may be as short as 4 hex digits.
+	// prefixes a commit may be as short as 4 hex digits. Like every
+	// prefix list of the Classifier, they end in "-": tags are read at
+	// their start and after each "-".
 	SHAPrefixes []string `json:"shaPrefixes"`
 	// BuildPrefixes mark a build-id tag, such as "build-".
 	BuildPrefixes []string `json:"buildPrefixes"`

@@ -418,6 +418,15 @@ func (d *deriver) shortSHA(r Rule) string {
 
 func (d *deriver) shaRule(r Rule) error {
 	sha := d.shortSHA(r)
+	if r.Prefix == "" && d.s.Flavor.Prefix == "" && !strings.ContainsAny(sha, "abcdef") {
+		// All digits would read as a version ("1234567" as major 1234567):
+		// take more of the commit, as git does to keep abbreviations apart.
+		i := strings.IndexAny(d.commit, "abcdef")
+		if i < 0 {
+			return &Error{Rule: r.String(), Input: d.commit, Reason: "is all digits, so a bare commit tag would read as a version; give the rule a Prefix such as sha-", Err: ErrInvalidInput}
+		}
+		sha = d.commit[:max(len(sha), i+1)]
+	}
 	if err := d.emit(r, sha, pick(r.Priority, prioSHA), Immutable, FormSHA, whySHA, "the commit of the build"); err != nil {
 		return err
 	}
@@ -435,6 +444,12 @@ func (d *deriver) semverRule(r Rule) error {
 		return nil
 	}
 	v := d.ver
+	if prec == 3 && usesRawOnly(r.Pattern) {
+		// {{raw}} is as precise as the version was written: "v1.6"
+		// names a minor line, not one release.
+		prec = rawPrecision(d.raw)
+		usesFull = prec == 3
+	}
 	pre := v.Prerelease() != ""
 	if pre && !usesFull {
 		d.skip(r, "", d.verStr+" is a prerelease: only full-version tags, never a release line")
@@ -455,7 +470,7 @@ func (d *deriver) semverRule(r Rule) error {
 		kind, form, reason = Rolling, FormMajorMinor, whyMinor
 		line := d.verTag[:strings.IndexByte(d.verTag, '.')+1+len(strconv.FormatUint(v.Minor(), 10))]
 		if newer, ok := d.newer(func(e [3]uint64) bool { return e[0] == v.Major() && e[1] == v.Minor() && e[2] > v.Patch() }); ok {
-			d.skip(r, tag, "line "+line+" not moved: "+newer+" is newer")
+			d.skip(r, d.wrap(r, tag), "line "+line+" not moved: "+newer+" is newer")
 			return nil
 		}
 		why = d.newestWhy("patch of ", line)
@@ -465,7 +480,7 @@ func (d *deriver) semverRule(r Rule) error {
 		if newer, ok := d.newer(func(e [3]uint64) bool {
 			return e[0] == v.Major() && (e[1] > v.Minor() || e[1] == v.Minor() && e[2] > v.Patch())
 		}); ok {
-			d.skip(r, tag, "line "+line+" not moved: "+newer+" is newer")
+			d.skip(r, d.wrap(r, tag), "line "+line+" not moved: "+newer+" is newer")
 			return nil
 		}
 		why = d.newestWhy("release of major ", line)
@@ -496,6 +511,22 @@ func (d *deriver) newer(f func([3]uint64) bool) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// usesRawOnly reports whether a semver pattern's only full-precision
+// placeholder is {{raw}}.
+func usesRawOnly(pattern string) bool {
+	return strings.Contains(pattern, "{{raw}}") && !strings.Contains(pattern, "{{version}}") && !strings.Contains(pattern, "{{patch}}")
+}
+
+// rawPrecision counts the numeric parts of a version as written: 2 for
+// "v1.6", 3 for "1.6.0-rc.1".
+func rawPrecision(raw string) int {
+	core := strings.TrimLeft(raw, "vV")
+	if i := strings.IndexAny(core, "-+"); i >= 0 {
+		core = core[:i]
+	}
+	return min(strings.Count(core, ".")+1, 3)
 }
 
 // patternPrecision checks a semver pattern and returns how precise it is

@@ -706,3 +706,72 @@ func TestSchemeJSON(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"v1.2.3", "git-a3f2c8d91e"}, set.Names())
 }
+
+func TestDeriveSkipNamesTheTagThatWouldHaveBeenEmitted(t *testing.T) {
+	set, err := Derive(Facts{Version: "1.2.3", Variant: "alpine", ExistingTags: []string{"1.2.4-alpine", "1.3.0-alpine"}}, DefaultScheme())
+	require.NoError(t, err)
+	var skipped []string
+	for _, s := range set.Skipped {
+		skipped = append(skipped, s.Tag)
+	}
+	assert.Contains(t, skipped, "1.2-alpine")
+	assert.Contains(t, skipped, "1-alpine")
+	assert.NotContains(t, skipped, "1.2")
+}
+
+func TestDeriveRawIsAsPreciseAsTheVersionWritten(t *testing.T) {
+	raw := Rule{Type: RuleSemver, Pattern: "{{raw}}"}
+	set, err := Derive(Facts{Version: "v1.6"}, rules(raw))
+	require.NoError(t, err)
+	tag, ok := set.Lookup("v1.6")
+	require.True(t, ok)
+	assert.Equal(t, Rolling, tag.Kind)
+	assert.Equal(t, FormMajorMinor, tag.Form)
+	assert.Equal(t, Classify("v1.6").Kind, tag.Kind, "Derive and Classify agree")
+
+	set, err = Derive(Facts{Version: "v1.6.2"}, rules(raw))
+	require.NoError(t, err)
+	tag, ok = set.Lookup("v1.6.2")
+	require.True(t, ok)
+	assert.Equal(t, Immutable, tag.Kind)
+
+	// A newer patch of the line exists: the two-part raw tag is a release
+	// line and does not move back.
+	set, err = Derive(Facts{Version: "v1.6", ExistingTags: []string{"1.6.3"}}, rules(raw))
+	require.NoError(t, err)
+	assert.False(t, set.Has("v1.6"))
+}
+
+func TestDeriveBareCommitNeverReadsAsAVersion(t *testing.T) {
+	bare := Rule{Type: RuleSHA}
+	set, err := Derive(Facts{Commit: "1234567abcdef0123"}, rules(bare))
+	require.NoError(t, err)
+	require.Len(t, set.Tags, 1)
+	assert.Equal(t, "1234567a", set.Tags[0].Name, "lengthened to its first letter")
+	assert.Equal(t, Immutable, Classify(set.Tags[0].Name).Kind)
+	assert.Equal(t, FormSHA, Classify(set.Tags[0].Name).Form)
+
+	set, err = Derive(Facts{Commit: "a3f2c8d91e44"}, rules(bare))
+	require.NoError(t, err)
+	assert.Equal(t, "a3f2c8d", set.Tags[0].Name, "a commit with a letter keeps its length")
+
+	set, err = Derive(Facts{Commit: "1234567abc"}, rules(Rule{Type: RuleSHA, Prefix: "sha-"}))
+	require.NoError(t, err)
+	assert.Equal(t, "sha-1234567", set.Tags[0].Name, "a prefixed commit needs no letter")
+
+	_, err = Derive(Facts{Commit: "12345678901234567890"}, rules(bare))
+	assert.ErrorIs(t, err, ErrInvalidInput)
+}
+
+func TestClassifyDefaultPrefixesAllMatch(t *testing.T) {
+	var c Classifier
+	for _, p := range DefaultBuildPrefixes() {
+		assert.Equal(t, FormBuildID, c.Classify(p+"42").Form, p)
+	}
+	for _, p := range DefaultSHAPrefixes() {
+		assert.Equal(t, FormSHA, c.Classify(p+"a3f2c8d").Form, p)
+	}
+	for _, p := range DefaultPRPrefixes() {
+		assert.Equal(t, FormPR, c.Classify(p+"42").Form, p)
+	}
+}

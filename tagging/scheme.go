@@ -19,7 +19,10 @@ const (
 	// 1.2.3-rc.1, "beta" for 2.0.0-beta.3) when the version is a prerelease.
 	RulePrerelease RuleType = "prerelease"
 	// RuleSHA emits the commit, short (Length 7 by default) or long
-	// (Length 40). The default prefix is "sha-".
+	// (Length 40), bare unless the rule has a Prefix (DefaultScheme uses
+	// "sha-", as docker/metadata-action does). A bare short commit made of
+	// digits only would read as a version number, so it is lengthened until
+	// it holds a letter.
 	RuleSHA RuleType = "sha"
 	// RuleBranch emits the sanitized branch name.
 	RuleBranch RuleType = "branch"
