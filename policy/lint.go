@@ -540,6 +540,8 @@ func (rep *Report) sort() {
 	slices.SortFunc(rep.Names, func(a, b NameMatch) int {
 		return cmp.Or(strings.Compare(a.Subject, b.Subject), strings.Compare(a.Rule, b.Rule))
 	})
+	// A reference checked twice follows a scheme once.
+	rep.Names = slices.CompactFunc(rep.Names, func(a, b NameMatch) bool { return a.Subject == b.Subject && a.Rule == b.Rule })
 }
 
 func violation(r Rule, subject, msg, fix string) Violation {

@@ -365,6 +365,11 @@ func TestCheckDuplicateReferences(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, rep.Checked)
 	assert.Equal(t, []string{"nl ubuntu:latest"}, subjectsOf(rep))
+
+	named := Policy{Rules: []Rule{{ID: "naming", Type: RuleNamingScheme, Pattern: "{registry}/{team}/{app}:{major}"}}}
+	rep, err = named.Check("", refs(t, "registry.corp:5000/data/spark:3", "registry.corp:5000/data/spark:3"))
+	require.NoError(t, err)
+	assert.Len(t, rep.Names, 1, "a reference listed twice follows the scheme once")
 }
 
 func TestRuleValidate(t *testing.T) {
