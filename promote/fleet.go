@@ -199,11 +199,17 @@ func observe(b policy.Build, tags map[string]*tagObservation, repos map[string]*
 	return obs, failure
 }
 
-// failed turns dec, made from an observation that could not be
-// completed, into an Unknown decision that names the error: whatever the
-// partial observation suggested (up to date, pinned, no newer tag), it
-// cannot be trusted.
+// failed adjusts dec, made from an observation that could not be
+// completed. A decision that asks for action (rebuild, upgrade, alert)
+// stands on what was observed and keeps a note of the error; one that
+// asks for nothing (up to date, pinned, nothing newer) cannot be trusted,
+// so it becomes Unknown, naming the error.
 func failed(dec policy.Decision, err error) policy.Decision {
+	if dec.Action != policy.ActionNone && dec.Action != policy.ActionRetry {
+		dec.Notes = append(dec.Notes, policy.Note{Outcome: policy.Unknown,
+			Message: "the registry could not be fully observed: " + err.Error()})
+		return dec
+	}
 	if dec.Outcome != policy.Unknown {
 		dec.Notes = append(dec.Notes, policy.Note{Outcome: dec.Outcome, Tag: dec.Candidate,
 			Message: "from a partial observation: " + dec.Message})

@@ -333,3 +333,16 @@ func TestRollbackRefusesExpectOptions(t *testing.T) {
 	_, err = promote.AllTags(context.Background(), nil, reference.MustParse("ubuntu"))
 	assert.Error(t, err)
 }
+
+func TestCheckFleetActionableDecisionSurvivesAFailedListing(t *testing.T) {
+	reg, ds := seedFleet(t)
+	reg.InjectFault(memory.Fault{Op: memory.OpTags, Err: errors.New("listing broken")})
+	decisions, err := promote.CheckFleet(context.Background(), reg,
+		[]policy.Build{build(t, "ubuntu:20.04", ds["ubuntu-old"])}, promote.FleetOptions{})
+	require.NoError(t, err)
+	d := decisions[0]
+	assert.Equal(t, policy.TagRepublished, d.Outcome, "the republish was observed")
+	assert.Equal(t, policy.ActionRebuild, d.Action)
+	require.NotEmpty(t, d.Notes)
+	assert.Contains(t, d.Notes[len(d.Notes)-1].Message, "listing broken")
+}
