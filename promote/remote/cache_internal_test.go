@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/opencontainers/go-digest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -15,61 +16,71 @@ import (
 	"github.com/imagetags/imagetags/reference"
 )
 
-// A manifest deleted from the registry must not come back through the
-// backend's cache once the cache has not seen it recently.
-func TestCachedManifestIsNotPushedBackAfterDeletion(t *testing.T) {
+// served is a backend for a fake registry holding one untagged manifest
+// in team/app, served over HTTP on loopback.
+type served struct {
+	fake *memory.Registry
+	srv  *httptest.Server
+	host string
+	reg  *Registry
+	d    digest.Digest
+}
+
+func serve(t *testing.T) served {
+	t.Helper()
 	fake := memory.New()
 	ds, err := fake.Seed(memory.Image{Repository: "team/app", Content: "to be deleted"})
 	require.NoError(t, err)
 	srv := httptest.NewServer(fake.Handler())
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	host := strings.TrimPrefix(srv.URL, "http://")
 	reg, err := New(host, WithPlainHTTPLoopback())
 	require.NoError(t, err)
-	ctx := context.Background()
+	return served{fake: fake, srv: srv, host: host, reg: reg, d: ds[0]}
+}
 
-	require.NoError(t, reg.Tag(ctx, reference.MustParse(host+"/team/app:first"), ds[0]))
-	require.NoError(t, reg.DeleteTag(ctx, reference.MustParse(host+"/team/app:first")))
-	req, err := http.NewRequest(http.MethodDelete, srv.URL+"/v2/team/app/manifests/"+ds[0].String(), nil)
+// deleteManifest deletes the manifest behind the backend's back.
+func (s served) deleteManifest(t *testing.T) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodDelete, s.srv.URL+"/v2/team/app/manifests/"+s.d.String(), nil)
 	require.NoError(t, err)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+}
 
-	reg.cache.fresh = 0 // as if the last sight of the manifest were long ago
-	err = reg.Tag(ctx, reference.MustParse(host+"/team/app:second"), ds[0])
+// A manifest deleted from the registry must not come back through the
+// backend's cache once the cache has not seen it recently.
+func TestCachedManifestIsNotPushedBackAfterDeletion(t *testing.T) {
+	s := serve(t)
+	ctx := context.Background()
+
+	require.NoError(t, s.reg.Tag(ctx, reference.MustParse(s.host+"/team/app:first"), s.d))
+	require.NoError(t, s.reg.DeleteTag(ctx, reference.MustParse(s.host+"/team/app:first")))
+	s.deleteManifest(t)
+
+	s.reg.cache.fresh = 0 // as if the last sight of the manifest were long ago
+	err := s.reg.Tag(ctx, reference.MustParse(s.host+"/team/app:second"), s.d)
 	assert.ErrorIs(t, err, promote.ErrNotFound)
-	_, err = fake.Resolve(ctx, reference.MustParse("team/app@"+ds[0].String()))
+	_, err = s.fake.Resolve(ctx, reference.MustParse("team/app@"+s.d.String()))
 	assert.ErrorIs(t, err, promote.ErrNotFound, "the deleted manifest stays deleted")
 }
 
 // A Resolve that finds a digest gone drops it from the cache at once.
 func TestResolveOfAGoneDigestDropsTheCacheEntry(t *testing.T) {
-	fake := memory.New()
-	ds, err := fake.Seed(memory.Image{Repository: "team/app", Content: "x"})
-	require.NoError(t, err)
-	srv := httptest.NewServer(fake.Handler())
-	defer srv.Close()
-	host := strings.TrimPrefix(srv.URL, "http://")
-	reg, err := New(host, WithPlainHTTPLoopback())
-	require.NoError(t, err)
+	s := serve(t)
 	ctx := context.Background()
-	pinned := reference.MustParse(host + "/team/app@" + ds[0].String())
+	pinned := reference.MustParse(s.host + "/team/app@" + s.d.String())
 
-	_, _, err = reg.FetchManifest(ctx, pinned)
+	_, _, err := s.reg.FetchManifest(ctx, pinned)
 	require.NoError(t, err)
-	_, ok := reg.cache.get("team/app", ds[0])
+	_, ok := s.reg.cache.get("team/app", s.d)
 	require.True(t, ok)
 
-	req, err := http.NewRequest(http.MethodDelete, srv.URL+"/v2/team/app/manifests/"+ds[0].String(), nil)
-	require.NoError(t, err)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-
-	_, err = reg.Resolve(ctx, pinned)
+	s.deleteManifest(t)
+	_, err = s.reg.Resolve(ctx, pinned)
 	require.ErrorIs(t, err, promote.ErrNotFound)
-	_, ok = reg.cache.get("team/app", ds[0])
+	_, ok = s.reg.cache.get("team/app", s.d)
 	assert.False(t, ok)
 }
