@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -288,11 +289,19 @@ type rawPolicy struct {
 //	}
 func ParsePolicy(data []byte) (Policy, error) {
 	var raw rawPolicy
-	if err := decodeStrict(data, &raw); err != nil {
-		return Policy{}, &Error{Field: "policy", Input: snippet(data), Reason: "is not a valid policy document", Err: ErrInvalidPolicy, Cause: err}
+	err := decodeStrict(data, &raw)
+	if at := locate(data, reflect.TypeFor[rawPolicy]()); at != "" || err != nil {
+		field := "policy"
+		if at != "" {
+			field = strings.TrimPrefix(at, ".")
+		}
+		if err == nil {
+			return Policy{}, &Error{Field: field, Input: snippet(data),
+				Reason: "is not a field of a policy (names are case-sensitive)", Err: ErrInvalidPolicy}
+		}
+		return Policy{}, &Error{Field: field, Input: snippet(data), Reason: "is not a valid policy document", Err: ErrInvalidPolicy, Cause: plainJSONError(err)}
 	}
 	p := Policy{Classifier: raw.Classifier}
-	var err error
 	if p.Rules, err = decodeRules("rules", raw.Rules); err != nil {
 		return Policy{}, err
 	}
@@ -325,14 +334,16 @@ func decodeRules(at string, raws []json.RawMessage) ([]Rule, error) {
 	}
 	rules := make([]Rule, len(raws))
 	for i, raw := range raws {
-		if err := decodeStrict(raw, &rules[i]); err != nil {
-			place := at + "[" + strconv.Itoa(i) + "]"
-			var te *json.UnmarshalTypeError
-			if errors.As(err, &te) && te.Field != "" {
-				place += "." + te.Field
-			}
-			return nil, &Error{Field: place, Input: snippet(raw), Reason: "is not a valid rule", Err: ErrInvalidPolicy, Cause: err}
+		err := decodeStrict(raw, &rules[i])
+		where := locate(raw, reflect.TypeFor[Rule]())
+		if err == nil && where == "" {
+			continue
 		}
+		place := at + "[" + strconv.Itoa(i) + "]" + where
+		if err == nil {
+			return nil, &Error{Field: place, Input: snippet(raw), Reason: "is not a field of a rule (names are case-sensitive)", Err: ErrInvalidPolicy}
+		}
+		return nil, &Error{Field: place, Input: snippet(raw), Reason: "is not a valid rule", Err: ErrInvalidPolicy, Cause: plainJSONError(err)}
 	}
 	return rules, nil
 }

@@ -239,10 +239,14 @@ func TestParsePolicyErrors(t *testing.T) {
 	}{
 		{"syntax", `{"rules": [}`, "policy", "invalid character"},
 		{"trailing", `{} {}`, "policy", "trailing data"},
-		{"unknown top-level field", `{"rule": []}`, "policy", `unknown field "rule"`},
-		{"unknown rule field", `{"rules": [{"id": "a", "type": "no-latest", "sevrity": "error"}]}`, "rules[0]", `unknown field "sevrity"`},
-		{"wrong type", `{"rules": [{"id": "a", "type": "no-latest", "registries": "docker.io"}]}`, "rules[0].registries", "cannot unmarshal"},
-		{"bad kind", `{"rules": [{"id": "a", "type": "tag-scheme", "kinds": ["mutable"]}]}`, "rules[0]", "not a kind"},
+		{"unknown top-level field", `{"rule": []}`, "rule", `unknown field "rule"`},
+		{"unknown rule field", `{"rules": [{"id": "a", "type": "no-latest", "sevrity": "error"}]}`, "rules[0].sevrity", `unknown field "sevrity"`},
+		{"wrong case", `{"rules": [{"ID": "a", "type": "no-latest"}]}`, "rules[0].ID", "case-sensitive"},
+		{"wrong case at the top", `{"Rules": []}`, "Rules", "case-sensitive"},
+		{"bad classifier field", `{"classifier": {"minSHALength": "x"}}`, "classifier.minSHALength", "got a string, want a number"},
+		{"environment not a list", `{"environments": {"production": {}}}`, "environments.production", "got an object, want an array"},
+		{"wrong type", `{"rules": [{"id": "a", "type": "no-latest", "registries": "docker.io"}]}`, "rules[0].registries", "got a string, want an array"},
+		{"bad kind", `{"rules": [{"id": "a", "type": "tag-scheme", "kinds": ["immutable", "mutable"]}]}`, "rules[0].kinds[1]", "not a kind"},
 		{"missing id", `{"rules": [{"type": "no-latest"}]}`, "rules[0].id", "is required"},
 		{"unknown type", `{"rules": [{"id": "a", "type": "no-lastest"}]}`, "rules[0].type", "no-latest, mutable-needs-digest"},
 		{"bad severity", `{"environments": {"prod": [{"id": "a", "type": "no-latest", "severity": "fatal"}]}}`, "environments.prod[0].severity", "info, warning, error or critical"},
@@ -270,6 +274,7 @@ func TestParsePolicyErrors(t *testing.T) {
 			}
 			assert.Equal(t, tt.field, pe.Field, err.Error())
 			assert.Contains(t, err.Error(), tt.text)
+			assert.NotContains(t, err.Error(), "rawPolicy", "no Go type names")
 		})
 	}
 }
