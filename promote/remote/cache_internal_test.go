@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 	"github.com/stretchr/testify/assert"
@@ -83,4 +85,31 @@ func TestResolveOfAGoneDigestDropsTheCacheEntry(t *testing.T) {
 	require.ErrorIs(t, err, promote.ErrNotFound)
 	_, ok = s.reg.cache.get("team/app", s.d)
 	assert.False(t, ok)
+}
+
+// Retries of a broken body and retries of failed requests share one
+// budget: together they stay within MaxRetries.
+func TestBodyAndRequestRetriesShareOneBudget(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/tags/list") {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		if requests.Add(1) == 1 {
+			w.Header().Set("Content-Length", "100")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write([]byte(`{"name":"team/app","ta`)) // cut short
+			return
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	policy := RetryPolicy{MaxRetries: 3, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxElapsed: time.Minute}
+	reg, err := New(host, WithPlainHTTPLoopback(), WithRetry(policy))
+	require.NoError(t, err)
+	_, err = reg.Tags(context.Background(), reference.MustParse(host+"/team/app"), "", 0)
+	require.Error(t, err)
+	assert.LessOrEqual(t, int(requests.Load()), policy.MaxRetries+1)
 }

@@ -237,6 +237,7 @@ func (r *Registry) Tags(ctx context.Context, repo reference.Reference, cursor st
 	ctx = auth.AppendRepositoryScope(ctx, orepo.Reference, auth.ActionPull)
 	listURL := r.baseURL(orepo.Reference) + "/tags/list"
 	var page promote.TagPage
+	ctx = withRetryBudget(ctx)
 	err = r.bodyRetry(ctx, func() error {
 		var err error
 		page, err = r.tagPage(ctx, listURL, query, pageNo, limit)
@@ -382,6 +383,7 @@ func (r *Registry) manifest(ctx context.Context, repo *orasremote.Repository, re
 // corrupted body is fetched again within the retry policy.
 func (r *Registry) fetch(ctx context.Context, repo *orasremote.Repository, ref reference.Reference) (manifest, error) {
 	var m manifest
+	ctx = withRetryBudget(ctx)
 	err := r.bodyRetry(ctx, func() error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -446,14 +448,20 @@ func (e *bodyError) Unwrap() error { return e.err }
 // bodyRetry runs f again when it fails reading a response body, within
 // the retry policy's count and time budget. Status and connection errors
 // were already retried by the transport.
+//
+// The count and the time are shared with the transport's retries of the
+// same call through the budget in ctx (see withRetryBudget), so together
+// they stay within the policy.
 func (r *Registry) bodyRetry(ctx context.Context, f func() error) error {
-	start := time.Now()
+	b := retryBudgetOf(ctx)
+	if b == nil {
+		b = &retryBudget{start: time.Now()}
+	}
 	wait := r.retry.MinBackoff
-	for attempt := 0; ; attempt++ {
+	for {
 		err := f()
 		var be *bodyError
-		if err == nil || !errors.As(err, &be) || attempt >= r.retry.MaxRetries ||
-			time.Since(start)+wait > r.retry.MaxElapsed {
+		if err == nil || !errors.As(err, &be) || !b.take(r.retry, wait) {
 			return err
 		}
 		if werr := waitOrDone(ctx, wait); werr != nil {

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -34,20 +35,59 @@ type deadlineRetryTransport struct {
 
 func (t *deadlineRetryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	dl, _ := req.Context().Deadline()
+	shared := retryBudgetOf(req.Context())
 	rt := &retry.Transport{
 		Base: t.base,
 		Policy: func() retry.Policy {
 			pol := newPolicy(t.p, time.Now())
 			pol.deadline = dl
+			if shared != nil {
+				pol.budget = shared
+			}
 			return pol
 		},
 	}
 	return rt.RoundTrip(req)
 }
 
-// newPolicy returns the policy of one request that started at start.
+// retryBudget is the retries and the time one call has used, shared by
+// the transport's retries of each request and the call's own retries of
+// bodies that arrived broken.
+type retryBudget struct {
+	start time.Time
+	used  atomic.Int32
+}
+
+// take spends one retry that will wait wait, if the policy still allows
+// it.
+func (b *retryBudget) take(p RetryPolicy, wait time.Duration) bool {
+	if int(b.used.Load()) >= p.MaxRetries || time.Since(b.start)+wait > p.MaxElapsed {
+		return false
+	}
+	b.used.Add(1)
+	return true
+}
+
+type retryBudgetKey struct{}
+
+// withRetryBudget gives ctx a retry budget, unless it has one.
+func withRetryBudget(ctx context.Context) context.Context {
+	if retryBudgetOf(ctx) != nil {
+		return ctx
+	}
+	return context.WithValue(ctx, retryBudgetKey{}, &retryBudget{start: time.Now()})
+}
+
+// retryBudgetOf returns the budget of ctx, or nil.
+func retryBudgetOf(ctx context.Context) *retryBudget {
+	b, _ := ctx.Value(retryBudgetKey{}).(*retryBudget)
+	return b
+}
+
+// newPolicy returns the policy of one request that started at start, with
+// a budget of its own.
 func newPolicy(p RetryPolicy, start time.Time) *budgetPolicy {
-	return &budgetPolicy{p: p, start: start, backoff: retry.ExponentialBackoff(p.MinBackoff, 2, 0.1)}
+	return &budgetPolicy{p: p, budget: &retryBudget{start: start}, backoff: retry.ExponentialBackoff(p.MinBackoff, 2, 0.1)}
 }
 
 // budgetPolicy is one request's retry policy: it refuses a retry once the
@@ -56,8 +96,8 @@ func newPolicy(p RetryPolicy, start time.Time) *budgetPolicy {
 // caller then gets the Retry-After in a *promote.RateLimitError).
 type budgetPolicy struct {
 	p        RetryPolicy
-	start    time.Time
-	deadline time.Time // the request's context deadline; zero for none
+	budget   *retryBudget // retries and time spent, maybe shared with the call
+	deadline time.Time    // the request's context deadline; zero for none
 	backoff  retry.Backoff
 }
 
@@ -76,9 +116,6 @@ func (b *budgetPolicy) Retry(attempt int, resp *http.Response, err error) (time.
 	}
 	wait = max(wait, b.p.MinBackoff)
 	wait = min(wait, b.p.MaxBackoff)
-	if time.Since(b.start)+wait > b.p.MaxElapsed {
-		return -1, nil
-	}
 	if !b.deadline.IsZero() && time.Until(b.deadline) < wait {
 		return -1, nil
 	}
@@ -86,6 +123,9 @@ func (b *budgetPolicy) Retry(attempt int, resp *http.Response, err error) (time.
 		if dl, ok := resp.Request.Context().Deadline(); ok && time.Until(dl) < wait {
 			return -1, nil
 		}
+	}
+	if !b.budget.take(b.p, wait) {
+		return -1, nil
 	}
 	return wait, nil
 }
