@@ -402,8 +402,8 @@ func (c Classifier) preLike(seg string) bool {
 
 // dateLen returns the length of a date or timestamp at the start of s
 // (YYYYMMDD, YYYYMMDDhhmm, YYYYMMDDhhmmss, optionally followed by
-// [T.-]hhmm or [T.-]hhmmss, or YYYY.MM.DD / YYYY-MM-DD) that ends a
-// segment, or 0.
+// [T.-]hhmm or [T.-]hhmmss, or YYYY.MM.DD / YYYY-MM-DD, then optionally a
+// build counter ".N" of up to three digits) that ends a segment, or 0.
 func dateLen(s string) int {
 	n := digitRun(s)
 	switch {
@@ -421,6 +421,14 @@ func dateLen(s string) int {
 		n = 10
 	default:
 		return 0
+	}
+	// A build counter after the date, as in Azure Pipelines' default
+	// build number "20240115.1": one to three digits (four or six would
+	// be a time, handled above).
+	if n < len(s) && s[n] == '.' {
+		if m := digitRun(s[n+1:]); m >= 1 && m <= 3 && (n+1+m == len(s) || s[n+1+m] == '-') {
+			n += 1 + m
+		}
 	}
 	if n < len(s) && s[n] != '-' {
 		return 0

@@ -62,6 +62,10 @@ func TestClassify(t *testing.T) {
 		{"2024-01-15", want{kind: Immutable, form: FormDate}},
 		{"2024.01.15-rc.1", want{kind: Immutable, form: FormDate, pre: "rc.1"}},
 		{"nightly-20240115", want{kind: Immutable, form: FormDate, prefix: "nightly-"}},
+		{"20240115.1", want{kind: Immutable, form: FormDate}},   // Azure Pipelines' default build number
+		{"20240115.123", want{kind: Immutable, form: FormDate}}, // a counter of up to three digits
+		{"2024.01.15.2", want{kind: Immutable, form: FormDate}},
+		{"20240115.1-alpine", want{kind: Immutable, form: FormDate, variant: "alpine"}},
 		// Rolling release lines.
 		{"1", want{kind: Rolling, form: FormMajor, precision: 1, version: "1.0.0"}},
 		{"v1", want{kind: Rolling, form: FormMajor, precision: 1, version: "1.0.0", prefix: "v"}},
