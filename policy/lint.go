@@ -218,6 +218,10 @@ type Policy struct {
 // environment. The error names the rule by its place, such as
 // environments.production[1].severity.
 func (p Policy) Validate() error {
+	if c := p.Classifier; c != nil && (c.MinSHALength < 0 || c.MinSHALength > 64) {
+		return &Error{Field: "classifier.minSHALength", Input: strconv.Itoa(c.MinSHALength),
+			Reason: "is not a commit length (want 0 for the default, or 1 to 64)", Err: ErrInvalidPolicy}
+	}
 	for i, r := range p.Rules {
 		if err := r.validate("rules[" + strconv.Itoa(i) + "]"); err != nil {
 			return err

@@ -245,6 +245,7 @@ func TestParsePolicyErrors(t *testing.T) {
 		{"wrong case at the top", `{"Rules": []}`, "Rules", "case-sensitive"},
 		{"bad classifier field", `{"classifier": {"minSHALength": "x"}}`, "classifier.minSHALength", "got a string, want a number"},
 		{"environment not a list", `{"environments": {"production": {}}}`, "environments.production", "got an object, want an array"},
+		{"negative commit length", `{"classifier": {"minSHALength": -5}}`, "classifier.minSHALength", "not a commit length"},
 		{"wrong type", `{"rules": [{"id": "a", "type": "no-latest", "registries": "docker.io"}]}`, "rules[0].registries", "got a string, want an array"},
 		{"bad kind", `{"rules": [{"id": "a", "type": "tag-scheme", "kinds": ["immutable", "mutable"]}]}`, "rules[0].kinds[1]", "not a kind"},
 		{"missing id", `{"rules": [{"type": "no-latest"}]}`, "rules[0].id", "is required"},
