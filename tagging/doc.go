@@ -38,7 +38,7 @@
 //	Immutable  semver        1.2.3  v1.3.1  1.2.3-rc.1  2.4.1-alpine
 //	Immutable  sha           a3f2c8d  git-a3f2c8d  sha-a3f2c8d  main-a3f2c8d
 //	Immutable  build-id      build-42
-//	Immutable  date          20240115  2024.01.15-rc.1  nightly-20240115
+//	Immutable  date          20240115  20240115.1  2024.01.15-rc.1  nightly-20240115
 //	Rolling    major.minor   1.2  20.04  v2.4-alpine
 //	Rolling    major         1  v1
 //	Channel    channel       dev  staging  production  prod  qa  canary  stable  edge  nightly  beta  rc
