@@ -221,6 +221,20 @@ func current(ctx context.Context, r Registry, ref reference.Reference) (digest.D
 	return desc.Digest, nil
 }
 
+// readTag names tag in repo and reads where it points now ("" when it
+// does not exist), after checking that ctx is still live.
+func readTag(ctx context.Context, r Registry, repo reference.Reference, tag string) (reference.Reference, digest.Digest, error) {
+	if err := ctx.Err(); err != nil {
+		return reference.Reference{}, "", err
+	}
+	ref, err := repo.WithTag(tag)
+	if err != nil {
+		return reference.Reference{}, "", err
+	}
+	prev, err := current(ctx, r, ref)
+	return ref, prev, err
+}
+
 // setTag points tag in repo at d, honouring protection and the optional
 // expectation, and reports what happened.
 func setTag(ctx context.Context, r Registry, cfg *config, repo reference.Reference, tag string, d digest.Digest, expect *digest.Digest) (TagChange, error) {
@@ -230,14 +244,7 @@ func setTag(ctx context.Context, r Registry, cfg *config, repo reference.Referen
 		ch.Error = err.Error()
 		return ch, err
 	}
-	if err := ctx.Err(); err != nil {
-		return fail(err)
-	}
-	ref, err := repo.WithTag(tag)
-	if err != nil {
-		return fail(err)
-	}
-	prev, err := current(ctx, r, ref)
+	ref, prev, err := readTag(ctx, r, repo, tag)
 	if err != nil {
 		return fail(err)
 	}
@@ -271,14 +278,7 @@ func deleteTag(ctx context.Context, r Registry, cfg *config, repo reference.Refe
 		ch.Error = err.Error()
 		return ch, err
 	}
-	if err := ctx.Err(); err != nil {
-		return fail(err)
-	}
-	ref, err := repo.WithTag(tag)
-	if err != nil {
-		return fail(err)
-	}
-	prev, err := current(ctx, r, ref)
+	ref, prev, err := readTag(ctx, r, repo, tag)
 	if err != nil {
 		return fail(err)
 	}
