@@ -179,20 +179,21 @@ func observe(b policy.Build, tags map[string]*tagObservation, repos map[string]*
 		return obs, t.err
 	default:
 		obs.Digest = t.desc.Digest
-		if b.Platform != "" && b.PlatformDigest != "" && t.desc.Digest != b.Digest && !isIndex(t.desc.MediaType) {
+		if b.Platform == "" || b.PlatformDigest == "" || t.desc.Digest == b.Digest {
+			break // nothing to compare per platform
+		}
+		switch {
+		case !isIndex(t.desc.MediaType):
 			// The tag now names a single image: that manifest is what the
 			// platform runs, to compare with the one recorded.
 			obs.PlatformDigest = t.desc.Digest
-		} else if b.Platform != "" && b.PlatformDigest != "" && t.desc.Digest != b.Digest {
-			if t.indexErr != nil {
-				return obs, t.indexErr
-			}
-			if t.children != nil {
-				if d, ok := t.children[normalizePlatform(b.Platform)]; ok {
-					obs.PlatformDigest = d
-				} else {
-					obs.PlatformMissing = true
-				}
+		case t.indexErr != nil:
+			return obs, t.indexErr
+		case t.children != nil:
+			if d, ok := t.children[normalizePlatform(b.Platform)]; ok {
+				obs.PlatformDigest = d
+			} else {
+				obs.PlatformMissing = true
 			}
 		}
 	}
