@@ -91,7 +91,7 @@ func (r *Registry) Tag(ctx context.Context, ref reference.Reference, d digest.Di
 	if err != nil {
 		return fmt.Errorf("remote: tag %q: %w", ref.String(), err)
 	}
-	src, err := ref.WithoutDigest().Untagged().WithDigest(d)
+	src, err := ref.NameOnly().WithDigest(d)
 	if err != nil {
 		return fmt.Errorf("remote: tag %q with digest %q: %w", ref.String(), d, err)
 	}
