@@ -49,9 +49,7 @@ type finding struct {
 	policy.Violation
 }
 
-type opener func(host string) (promote.Registry, error)
-
-func run(ctx context.Context, args []string, open opener, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, open demo.Opener, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("pinlint", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {

@@ -37,9 +37,7 @@ func main() {
 	os.Exit(run(context.Background(), os.Args[1:], demo.Open, os.Stdout, os.Stderr))
 }
 
-type opener func(host string) (promote.Registry, error)
-
-func run(ctx context.Context, args []string, open opener, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, open demo.Opener, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("promote", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {

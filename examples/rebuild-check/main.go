@@ -58,9 +58,7 @@ type result struct {
 	Decision policy.Decision `json:"decision"`
 }
 
-type opener func(host string) (promote.Registry, error)
-
-func run(ctx context.Context, args []string, open opener, stdin io.Reader, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, open demo.Opener, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("rebuild-check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {

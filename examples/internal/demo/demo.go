@@ -66,6 +66,10 @@ func Seed() (*memory.Registry, Catalogue, error) {
 	}, nil
 }
 
+// Opener opens the registry an example works on from its --registry
+// flag; Open is the one the programs use, tests pass their own.
+type Opener func(host string) (promote.Registry, error)
+
 // Open returns the registry an example works on: the seeded fake when host
 // is empty, otherwise the registry at host, with the credentials of the
 // user's docker config (~/.docker/config.json and its credential helpers).
