@@ -209,9 +209,9 @@ func usesText(fields []string) string {
 // A Policy is plain data: load it with ParsePolicy or LoadPolicy, or build
 // it in code and call Validate.
 type Policy struct {
-	Classifier   *tagging.Classifier `json:"classifier,omitempty"`   // reads tags; nil means the default
-	Rules        []LintRule              `json:"rules,omitempty"`        // apply in every environment
-	Environments map[string][]LintRule   `json:"environments,omitempty"` // extra rules per environment name
+	Classifier   *tagging.Classifier   `json:"classifier,omitempty"`   // reads tags; nil means the default
+	Rules        []LintRule            `json:"rules,omitempty"`        // apply in every environment
+	Environments map[string][]LintRule `json:"environments,omitempty"` // extra rules per environment name
 }
 
 // Validate checks every rule and that rule ids are unique within each
@@ -379,7 +379,7 @@ func snippet(b []byte) string {
 // Violation is one broken rule.
 type Violation struct {
 	// Rule is the rule's id, Type its type.
-	Rule string   `json:"rule"`
+	Rule string       `json:"rule"`
 	Type LintRuleType `json:"type"`
 	// Severity is the rule's severity.
 	Severity Severity `json:"severity"`
