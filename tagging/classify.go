@@ -45,16 +45,6 @@ func DefaultPrereleaseLabels() []string {
 	return []string{"alpha", "beta", "rc", "pre", "preview", "dev", "snapshot", "canary", "nightly", "m", "milestone", "ea"}
 }
 
-var (
-	defChannels    = DefaultChannels()
-	defAliases     = DefaultLatestAliases()
-	defFlavors     = DefaultFlavors()
-	defSHAPrefix   = DefaultSHAPrefixes()
-	defBuildPrefix = DefaultBuildPrefixes()
-	defPRPrefix    = DefaultPRPrefixes()
-	defPreLabels   = DefaultPrereleaseLabels()
-)
-
 // DefaultMinSHALength is the shortest bare hex string read as a commit.
 const DefaultMinSHALength = 7
 
@@ -114,13 +104,6 @@ type Classifier struct {
 	MinSHALength int `json:"minSHALength,omitempty"`
 }
 
-func orDefault(l, def []string) []string {
-	if l == nil {
-		return def
-	}
-	return l
-}
-
 // Static reasons. They are constants so that Classify does not allocate.
 const (
 	whyInvalid    = "not a valid tag by the distribution grammar"
@@ -149,6 +132,12 @@ func Classify(tag string) Class {
 // Classify reads tag into a Class. It never fails and never panics; a tag
 // that is not valid by the distribution grammar is Unknown.
 func (c Classifier) Classify(tag string) Class {
+	return c.classify(tag)
+}
+
+// classify is Classify through a pointer, so that the helpers share one
+// Classifier instead of copying its lists at every call.
+func (c *Classifier) classify(tag string) Class {
 	cl := Class{Tag: tag}
 	if !validTag(tag) {
 		cl.Reason = whyInvalid
@@ -162,7 +151,7 @@ func (c Classifier) Classify(tag string) Class {
 	}
 	// Cores at the start and after each "-" of the leading words.
 	for i := 0; ; {
-		if c.core(&cl, tag[:i], tag[i:]) {
+		if c.core(&cl, tag, i) {
 			return cl
 		}
 		j := strings.IndexByte(tag[i:], '-')
@@ -186,15 +175,21 @@ func (c Classifier) Classify(tag string) Class {
 }
 
 // word classifies w as a whole word: latest, alias, channel or flavor.
-func (c Classifier) word(cl *Class, w string) bool {
-	switch {
-	case len(w) == 6 && strings.EqualFold(w, "latest"):
+func (c *Classifier) word(cl *Class, w string) bool {
+	if len(w) == 6 && strings.EqualFold(w, "latest") {
 		cl.Kind, cl.Form, cl.Reason = Latest, FormLatest, whyLatest
-	case inFold(w, orDefault(c.LatestAliases, defAliases)):
+		return true
+	}
+	var m uint8 // the default lists holding w, looked up once for all three
+	if c.LatestAliases == nil || c.Channels == nil || c.Flavors == nil {
+		m = defWords.lists(w)
+	}
+	switch {
+	case has(w, c.LatestAliases, m, inAliases):
 		cl.Kind, cl.Form, cl.Reason = Latest, FormLatest, whyAlias
-	case inFold(w, orDefault(c.Channels, defChannels)):
+	case has(w, c.Channels, m, inChannels):
 		cl.Kind, cl.Form, cl.Reason = Channel, FormChannel, whyChannel
-	case inFold(w, orDefault(c.Flavors, defFlavors)):
+	case has(w, c.Flavors, m, inFlavors):
 		cl.Kind, cl.Form, cl.Reason = Latest, FormFlavor, whyFlavor
 	default:
 		return false
@@ -202,16 +197,22 @@ func (c Classifier) word(cl *Class, w string) bool {
 	return true
 }
 
-// core tries to read rest as the core of the tag after prefix.
-func (c Classifier) core(cl *Class, prefix, rest string) bool {
+// core tries to read tag[i:] as the core of the tag after the prefix
+// tag[:i].
+func (c *Classifier) core(cl *Class, tag string, i int) bool {
+	prefix, rest := tag[:i], tag[i:]
 	if prefix != "" {
-		if inFold(prefix, orDefault(c.SHAPrefixes, defSHAPrefix)) {
+		var m uint8 // the default prefix lists holding prefix
+		if c.SHAPrefixes == nil || c.BuildPrefixes == nil || c.PRPrefixes == nil {
+			m = defWords.lists(prefix)
+		}
+		if has(prefix, c.SHAPrefixes, m, inSHAPrefixes) {
 			if n := hexRun(rest); n >= 4 && n <= 64 && segmentEnd(rest, n) {
 				c.setSHA(cl, prefix, rest, n)
 				return true
 			}
 		}
-		if inFold(prefix, orDefault(c.BuildPrefixes, defBuildPrefix)) {
+		if has(prefix, c.BuildPrefixes, m, inBuildPrefixes) {
 			if n := digitRun(rest); n > 0 && segmentEnd(rest, n) {
 				cl.Kind, cl.Form, cl.Reason = Immutable, FormBuildID, whyBuild
 				cl.Prefix, cl.BuildID = prefix, rest[:n]
@@ -219,7 +220,7 @@ func (c Classifier) core(cl *Class, prefix, rest string) bool {
 				return true
 			}
 		}
-		if inFold(prefix, orDefault(c.PRPrefixes, defPRPrefix)) {
+		if has(prefix, c.PRPrefixes, m, inPRPrefixes) {
 			if n := digitRun(rest); n > 0 && segmentEnd(rest, n) {
 				cl.Kind, cl.Form, cl.Reason = Channel, FormPR, whyPR
 				cl.Prefix = prefix
@@ -235,7 +236,7 @@ func (c Classifier) core(cl *Class, prefix, rest string) bool {
 			return true
 		}
 	}
-	if c.version(cl, prefix, rest) {
+	if c.version(cl, tag, i) {
 		return true
 	}
 	if n := hexRun(rest); n >= c.minSHA() && n <= 64 && segmentEnd(rest, n) && hasDigitAndLetter(rest[:n]) {
@@ -245,14 +246,14 @@ func (c Classifier) core(cl *Class, prefix, rest string) bool {
 	return false
 }
 
-func (c Classifier) minSHA() int {
+func (c *Classifier) minSHA() int {
 	if c.MinSHALength > 0 {
 		return c.MinSHALength
 	}
 	return DefaultMinSHALength
 }
 
-func (c Classifier) setSHA(cl *Class, prefix, rest string, n int) {
+func (c *Classifier) setSHA(cl *Class, prefix, rest string, n int) {
 	cl.Kind, cl.Form, cl.Reason = Immutable, FormSHA, whySHA
 	cl.Prefix, cl.Commit = prefix, rest[:n]
 	setVariant(cl, rest[n:])
@@ -271,8 +272,10 @@ func segmentEnd(s string, n int) bool {
 	return n == len(s) || s[n] == '-' && n+1 < len(s)
 }
 
-// version reads rest as [v]N[.N[.N]][-prerelease][-variant].
-func (c Classifier) version(cl *Class, prefix, rest string) bool {
+// version reads tag[at:] as [v]N[.N[.N]][-prerelease][-variant] after the
+// prefix tag[:at].
+func (c *Classifier) version(cl *Class, tag string, at int) bool {
+	prefix, rest := tag[:at], tag[at:]
 	i := 0
 	if len(rest) > 1 && (rest[0] == 'v' || rest[0] == 'V') && isDigit(rest[1]) {
 		i = 1
@@ -306,7 +309,7 @@ func (c Classifier) version(cl *Class, prefix, rest string) bool {
 	}
 	cl.Prefix = prefix
 	if vprefix {
-		cl.Prefix = prefix + rest[:1]
+		cl.Prefix = tag[:at+1] // the prefix and its "v", without concatenating
 	}
 	cl.major, cl.minor, cl.patch = parts[0], parts[1], parts[2]
 	cl.Precision, cl.Prerelease, cl.Variant = n, pre, variant
@@ -327,7 +330,7 @@ func (c Classifier) version(cl *Class, prefix, rest string) bool {
 
 // splitSuffix splits what follows a version or date ("" or "-...") into a
 // prerelease and a variant. See Classifier for the rule.
-func (c Classifier) splitSuffix(s string) (pre, variant string, ok bool) {
+func (c *Classifier) splitSuffix(s string) (pre, variant string, ok bool) {
 	if s == "" {
 		return "", "", true
 	}
@@ -363,7 +366,7 @@ func (c Classifier) splitSuffix(s string) (pre, variant string, ok bool) {
 }
 
 // preLike reports whether seg (no "-") can start or continue a prerelease.
-func (c Classifier) preLike(seg string) bool {
+func (c *Classifier) preLike(seg string) bool {
 	if seg == "" {
 		return false
 	}
@@ -392,7 +395,13 @@ func (c Classifier) preLike(seg string) bool {
 	if n := digitRun(first); n == len(first) {
 		return n == 1 || first[0] != '0'
 	}
-	for _, l := range orDefault(c.PrereleaseLabels, defPreLabels) {
+	if c.PrereleaseLabels == nil {
+		// A default label is letters only: strip the digits that may follow
+		// it ("rc1") and look the word up.
+		label := first[:len(first)-trailingDigits(first)]
+		return defWords.lists(label)&inPreLabels != 0
+	}
+	for _, l := range c.PrereleaseLabels {
 		if len(first) >= len(l) && strings.EqualFold(first[:len(l)], l) && digitRun(first[len(l):]) == len(first)-len(l) {
 			return true
 		}
@@ -461,12 +470,22 @@ func readUint(s string) (uint64, int, bool) {
 	var v uint64
 	for i := 0; i < n; i++ {
 		d := uint64(s[i] - '0')
-		if v > (math.MaxUint64-d)/10 {
+		// Nineteen digits always fit; only a twentieth can overflow.
+		if i == 19 && v > (math.MaxUint64-d)/10 {
 			return 0, 0, false
 		}
 		v = v*10 + d
 	}
 	return v, n, true
+}
+
+// trailingDigits returns the number of digits at the end of s.
+func trailingDigits(s string) int {
+	n := 0
+	for n < len(s) && isDigit(s[len(s)-1-n]) {
+		n++
+	}
+	return n
 }
 
 func digitRun(s string) int {
@@ -497,20 +516,40 @@ func hasDigitAndLetter(s string) bool {
 	return d && l
 }
 
-func inFold(w string, list []string) bool {
-	for _, x := range list {
-		if len(x) == len(w) && strings.EqualFold(x, w) {
-			return true
+// Byte classes, looked up in one table instead of compared range by range.
+const (
+	cDigit uint8 = 1 << iota
+	cAlpha
+	cLowerHex
+	cTagChar
+)
+
+// charClass holds the classes of every byte. It is built once and only
+// read.
+var charClass = func() (t [256]uint8) {
+	for i := 0; i < 256; i++ {
+		b := byte(i)
+		if b >= '0' && b <= '9' {
+			t[i] |= cDigit | cLowerHex | cTagChar
+		}
+		if b|0x20 >= 'a' && b|0x20 <= 'z' {
+			t[i] |= cAlpha | cTagChar
+		}
+		if b >= 'a' && b <= 'f' {
+			t[i] |= cLowerHex
+		}
+		if b == '_' || b == '.' || b == '-' {
+			t[i] |= cTagChar
 		}
 	}
-	return false
-}
+	return t
+}()
 
-func isDigit(c byte) bool    { return c >= '0' && c <= '9' }
-func isAlpha(c byte) bool    { return c|0x20 >= 'a' && c|0x20 <= 'z' }
-func isAlnum(c byte) bool    { return isDigit(c) || isAlpha(c) }
-func isLowerHex(c byte) bool { return isDigit(c) || c >= 'a' && c <= 'f' }
-func isTagChar(c byte) bool  { return isAlnum(c) || c == '_' || c == '.' || c == '-' }
+func isDigit(c byte) bool    { return c-'0' < 10 }
+func isAlpha(c byte) bool    { return charClass[c]&cAlpha != 0 }
+func isAlnum(c byte) bool    { return charClass[c]&(cDigit|cAlpha) != 0 }
+func isLowerHex(c byte) bool { return charClass[c]&cLowerHex != 0 }
+func isTagChar(c byte) bool  { return charClass[c]&cTagChar != 0 }
 
 // validTag reports whether tag matches [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.
 // It agrees with reference.ValidateTag and does not allocate.
