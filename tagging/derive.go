@@ -34,11 +34,14 @@ type Tag struct {
 
 // Skip records a tag a rule chose not to emit, and why: a rolling tag not
 // moved because a newer release of its line exists, a prerelease that gets
-// no major tag, a major-zero line.
+// no major tag, a major-zero line, a branch whose name is reserved, a rule
+// that does not apply to a pull-request build. It also records a build
+// fact that no rule of the scheme used (Fact is set, Rule is empty).
 type Skip struct {
-	Rule   string `json:"rule"`          // the rule, as Rule.String shows it, or "latest"
-	Tag    string `json:"tag,omitempty"` // the tag it did not emit, when known
-	Reason string `json:"reason"`        // why not
+	Rule   string `json:"rule,omitempty"` // the rule, as Rule.String shows it, or "latest"
+	Fact   string `json:"fact,omitempty"` // the unused fact: "version", "commit", "branch", "pr" or "buildID"
+	Tag    string `json:"tag,omitempty"`  // the tag it did not emit, when known
+	Reason string `json:"reason"`         // why not
 }
 
 // Set is the result of Derive: the ordered tags of one image and its OCI
@@ -88,6 +91,40 @@ func (s Set) Lookup(tag string) (Tag, bool) {
 	return Tag{}, false
 }
 
+// ByForm returns the first tag of the set with form f, which is the
+// highest-priority one: ByForm(FormSemver) is the full version tag,
+// ByForm(FormSHA) the commit tag, ByForm(FormLatest) the latest tag. A
+// branch tag has FormBranch, a pull-request tag FormPR.
+func (s Set) ByForm(f Form) (Tag, bool) {
+	for _, t := range s.Tags {
+		if t.Form == f {
+			return t, true
+		}
+	}
+	return Tag{}, false
+}
+
+// KeyValue is one label or annotation.
+type KeyValue struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// SortedLabels returns the labels sorted by key, a new slice, for output
+// that must not change from run to run (maps have no order).
+func (s Set) SortedLabels() []KeyValue { return sortedPairs(s.Labels) }
+
+// SortedAnnotations returns the annotations sorted by key, a new slice.
+func (s Set) SortedAnnotations() []KeyValue { return sortedPairs(s.Annotations) }
+
+func sortedPairs(m map[string]string) []KeyValue {
+	out := make([]KeyValue, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		out = append(out, KeyValue{Key: k, Value: m[k]})
+	}
+	return out
+}
+
 // Default priorities of the rule types; higher comes first.
 const (
 	prioSemver3    = 930
@@ -133,6 +170,41 @@ const (
 // ('+' is not allowed): it is left out of every tag and kept in the
 // org.opencontainers.image.version label.
 //
+// Latest: by default (LatestAuto) latest goes only to a stable release
+// that is the newest among the existing tags; a build without a version
+// (a branch push, a schedule) never takes it. An edge rule gives the
+// default branch a moving tag of its own; Flavor.Latest LatestAlways adds
+// latest to every set but a pull request's.
+//
+// Pull requests: a build with Facts.PR is tagged only as itself: its pull
+// request, commit, build id. Semver, prerelease, branch, branch-sha, edge,
+// date, raw and channel rules, Facts.Channels and latest are skipped with
+// the reason, whatever the head branch is called, so a pull request from
+// a fork's main never takes main, edge or latest.
+//
+// Reserved names: every tag is read back with the scheme's Classifier,
+// and a tag that means something only another rule may emit is not
+// emitted by a rule that does not own that meaning. Latest, its aliases
+// and bare flavor tags belong to the latest setting; version-shaped tags
+// ("2.4", "v1", "1.2.3" with the scheme's version prefix) to semver rules;
+// commit tags ("a3f2c8d", "fix-a3f2c8d") to sha and branch-sha rules, and
+// digest shapes ("sha256-…") to none; pull-request tags to the pr rule;
+// channel words of the Classifier ("staging", "production") and the
+// values of the scheme's channel and edge rules to channel, edge and
+// prerelease rules and Facts.Channels. A branch may still be tagged with
+// a channel word that names a branch by convention (main, master,
+// develop, development, dev, next, trunk). A branch (which comes from the
+// CI, not from the user) or build id with a reserved name is skipped
+// with the reason; a value the user gave (a raw, channel or edge value,
+// Facts.Channels, Facts.Variant, a prefix or layout that makes one) is
+// refused with an error matching ErrReservedTag.
+//
+// Unused facts: a Version, Commit, Branch, PR or BuildID that no enabled
+// rule of the scheme reads is listed in Set.Skipped with its Fact, so no
+// fact is dropped without a word. Time, DefaultBranch, ExistingTags and
+// Metadata are context for the labels and the decisions and are not
+// listed.
+//
 // Errors: a fact that is malformed (a version that is not semver, a commit
 // that is not hex) or a rule whose output cannot be made into a valid tag
 // gives an *Error naming the rule and the input. Derive never returns an
@@ -151,13 +223,18 @@ func Derive(f Facts, s Scheme) (Set, error) {
 		}
 	}
 	for _, c := range f.Channels {
-		if err := d.emitSanitized(Rule{Type: RuleChannel}, "channels", c, prioChannel, Channel, FormChannel, whyChannel, "channel from the build facts"); err != nil {
+		if d.f.PR > 0 {
+			d.skipped = append(d.skipped, Skip{Rule: "channels", Tag: c, Reason: d.prReason()})
+			continue
+		}
+		if _, err := d.emitSanitized(Rule{Type: RuleChannel}, "channels", c, prioChannel, Channel, FormChannel, whyChannel, "channel from the build facts"); err != nil {
 			return Set{}, err
 		}
 	}
 	if err := d.latest(); err != nil {
 		return Set{}, err
 	}
+	d.unusedFacts()
 	// Insertion sort: stable, and the tags arrive nearly in order.
 	tags := d.tags
 	for i := 1; i < len(tags); i++ {
@@ -175,7 +252,15 @@ next:
 		}
 		out = append(out, tags[i])
 	}
-	set := Set{Tags: out, Skipped: d.skipped}
+	// A tag one rule skipped and another emitted is in the set: the skip
+	// would contradict it. (A branch "uat" next to a channel rule "uat".)
+	skipped := d.skipped[:0]
+	for _, sk := range d.skipped {
+		if sk.Tag == "" || !hasName(out, sk.Tag) {
+			skipped = append(skipped, sk)
+		}
+	}
+	set := Set{Tags: out, Skipped: skipped}
 	if len(out) > 0 {
 		set.Version = out[0].Name
 	}
@@ -186,6 +271,15 @@ next:
 	set.Labels = labels
 	set.Annotations = maps.Clone(labels)
 	return set, nil
+}
+
+func hasName(tags []Tag, name string) bool {
+	for i := range tags {
+		if tags[i].Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 type deriver struct {
@@ -203,6 +297,8 @@ type deriver struct {
 	verTag   string          // verStr without build metadata
 	raw      string          // version as given after VersionPrefix, without build metadata
 	existing [][3]uint64     // stable versions among the existing tags
+	linePfx  string          // versionLinePrefix, computed once
+	cut      bool            // the value being emitted was cut and given a hash suffix
 }
 
 func (d *deriver) prepare() error {
@@ -213,6 +309,12 @@ func (d *deriver) prepare() error {
 			return &Error{Rule: "variant", Input: f.Variant, Reason: "cannot be a tag suffix", Err: ErrInvalidInput, Cause: err}
 		}
 		d.variant = v
+		// The variant's bare tag floats like latest for the variant: a
+		// variant that reads as anything else would take over that name.
+		if c := d.s.Classifier.Classify(v); c.Kind != Unknown && c.Form != FormFlavor {
+			return &Error{Rule: "variant", Input: f.Variant, Reason: "gives the bare tag " + strconv.Quote(v) + ", which reads as " + c.Kind.String() +
+				" (" + c.Reason + "); a variant is a name such as alpine, slim or gpu", Err: ErrReservedTag}
+		}
 	}
 	d.branch = strings.TrimPrefix(f.Branch, "refs/heads/")
 	if f.Commit != "" {
@@ -229,9 +331,10 @@ func (d *deriver) prepare() error {
 			return err
 		}
 	}
+	d.linePfx = d.versionLinePrefix()
 	for _, t := range f.ExistingTags {
 		c := d.s.Classifier.Classify(t)
-		if c.Form == FormSemver && c.Precision == 3 && c.Prerelease == "" && linePrefix(c.Prefix) == d.versionLinePrefix() {
+		if c.Form == FormSemver && c.Precision == 3 && c.Prerelease == "" && linePrefix(c.Prefix) == d.linePfx {
 			d.existing = append(d.existing, [3]uint64{c.major, c.minor, c.patch})
 		}
 	}
@@ -309,7 +412,7 @@ func (d *deriver) rule(r Rule) error {
 	case RuleSemver:
 		return d.semverRule(r)
 	case RulePrerelease:
-		if d.ver == nil || d.ver.Prerelease() == "" {
+		if d.ver == nil || d.ver.Prerelease() == "" || d.prSkip(r) {
 			return nil
 		}
 		label := d.ver.Prerelease()
@@ -321,30 +424,32 @@ func (d *deriver) rule(r Rule) error {
 			d.skip(r, "", "prerelease "+strconv.Quote(d.ver.Prerelease())+" has no label to make a channel of")
 			return nil
 		}
-		return d.emit(r, label, pick(r.Priority, prioPrerelease), Channel, FormChannel, whyChannel,
+		_, err := d.emit(r, label, pick(r.Priority, prioPrerelease), Channel, FormChannel, whyChannel,
 			"rolling channel of "+label+" prereleases")
+		return err
 	case RuleSHA:
 		if d.commit == "" {
 			return nil
 		}
 		return d.shaRule(r)
 	case RuleBranch:
-		if d.branch == "" {
+		if d.branch == "" || d.prSkip(r) {
 			return nil
 		}
-		return d.emitSanitized(r, r.String(), d.branch, pick(r.Priority, prioBranch), Channel, FormBranch, "branch, moves with each push", "the branch of the build")
+		_, err := d.emitSanitized(r, r.String(), d.branch, pick(r.Priority, prioBranch), Channel, FormBranch, "branch, moves with each push", "the branch of the build")
+		return err
 	case RuleBranchSHA:
-		if d.branch == "" || d.commit == "" {
+		if d.branch == "" || d.commit == "" || d.prSkip(r) {
 			return nil
 		}
 		sha := d.shortSHA(r)
 		r2 := r
 		r2.Suffix = "-" + sha + r.Suffix
-		if err := d.emitSanitized(r2, r.String(), d.branch, pick(r.Priority, prioBranchSHA), Immutable, FormSHA, whySHA, "the commit and branch of the build"); err != nil {
-			return err
+		c, err := d.emitSanitized(r2, r.String(), d.branch, pick(r.Priority, prioBranchSHA), Immutable, FormSHA, whySHA, "the commit and branch of the build")
+		if c != nil {
+			c.Commit = sha
 		}
-		d.tags[len(d.tags)-1].Class.Commit = sha
-		return nil
+		return err
 	case RulePR:
 		if d.f.PR == 0 {
 			return nil
@@ -352,7 +457,8 @@ func (d *deriver) rule(r Rule) error {
 		if r.Prefix == "" {
 			r.Prefix = "pr-"
 		}
-		return d.emit(r, strconv.Itoa(d.f.PR), pick(r.Priority, prioPR), Channel, FormPR, whyPR, "the pull request of the build")
+		_, err := d.emit(r, strconv.Itoa(d.f.PR), pick(r.Priority, prioPR), Channel, FormPR, whyPR, "the pull request of the build")
+		return err
 	case RuleBuildID:
 		if d.f.BuildID == "" {
 			return nil
@@ -360,42 +466,69 @@ func (d *deriver) rule(r Rule) error {
 		if r.Prefix == "" {
 			r.Prefix = "build-"
 		}
-		if err := d.emitSanitized(r, r.String(), d.f.BuildID, pick(r.Priority, prioBuildID), Immutable, FormBuildID, whyBuild, "the CI build id of the build"); err != nil {
-			return err
+		c, err := d.emitSanitized(r, r.String(), d.f.BuildID, pick(r.Priority, prioBuildID), Immutable, FormBuildID, whyBuild, "the CI build id of the build")
+		if c != nil {
+			c.BuildID = d.f.BuildID
 		}
-		d.tags[len(d.tags)-1].Class.BuildID = d.f.BuildID
-		return nil
+		return err
 	case RuleDate:
-		if d.f.Time.IsZero() {
+		if d.f.Time.IsZero() || d.prSkip(r) {
 			return nil
 		}
 		layout := r.Pattern
 		if layout == "" {
 			layout = "20060102"
 		}
-		return d.emitSanitized(r, r.String(), d.f.Time.UTC().Format(layout), pick(r.Priority, prioDate), Immutable, FormDate, whyDate, "date of the build time")
+		_, err := d.emitSanitized(r, r.String(), d.f.Time.UTC().Format(layout), pick(r.Priority, prioDate), Immutable, FormDate, whyDate, "date of the build time")
+		return err
 	case RuleRaw:
 		if r.Value == "" {
 			return &Error{Rule: r.String(), Input: "", Reason: "raw rule needs a Value", Err: ErrInvalidScheme}
 		}
-		return d.emitSanitized(r, r.String(), r.Value, pick(r.Priority, prioRaw), 0, 0, "", "raw value")
+		if d.prSkip(r) {
+			return nil
+		}
+		_, err := d.emitSanitized(r, r.String(), r.Value, pick(r.Priority, prioRaw), 0, 0, "", "raw value")
+		return err
 	case RuleChannel:
 		if r.Value == "" {
 			return &Error{Rule: r.String(), Input: "", Reason: "channel rule needs a Value", Err: ErrInvalidScheme}
 		}
-		return d.emitSanitized(r, r.String(), r.Value, pick(r.Priority, prioChannel), Channel, FormChannel, whyChannel, "a channel of the scheme")
-	case RuleEdge:
-		if d.branch == "" || d.branch != strings.TrimPrefix(d.f.DefaultBranch, "refs/heads/") {
+		if d.prSkip(r) {
 			return nil
 		}
-		v := r.Value
-		if v == "" {
-			v = "edge"
+		_, err := d.emitSanitized(r, r.String(), r.Value, pick(r.Priority, prioChannel), Channel, FormChannel, whyChannel, "a channel of the scheme")
+		return err
+	case RuleEdge:
+		if d.branch == "" || d.prSkip(r) || d.branch != strings.TrimPrefix(d.f.DefaultBranch, "refs/heads/") {
+			return nil
 		}
-		return d.emitSanitized(r, r.String(), v, pick(r.Priority, prioEdge), Channel, FormChannel, whyChannel, "a build of the default branch")
+		_, err := d.emitSanitized(r, r.String(), edgeValue(r), pick(r.Priority, prioEdge), Channel, FormChannel, whyChannel, "a build of the default branch")
+		return err
 	default:
 		return &Error{Rule: "rule", Input: string(r.Type), Reason: "is not a rule type (want semver, prerelease, sha, branch, branch-sha, pr, build-id, date, raw, channel or edge)", Err: ErrInvalidScheme}
 	}
+}
+
+func edgeValue(r Rule) string {
+	if r.Value == "" {
+		return "edge"
+	}
+	return r.Value
+}
+
+// prSkip records and reports that rule r does not apply because the build
+// is a pull request.
+func (d *deriver) prSkip(r Rule) bool {
+	if d.f.PR <= 0 {
+		return false
+	}
+	d.skip(r, "", d.prReason())
+	return true
+}
+
+func (d *deriver) prReason() string {
+	return "pull request " + strconv.Itoa(d.f.PR) + " is tagged only as itself (pr, sha, build-id rules)"
 }
 
 func pick(p, def int) int {
@@ -427,11 +560,11 @@ func (d *deriver) shaRule(r Rule) error {
 		}
 		sha = d.commit[:max(len(sha), i+1)]
 	}
-	if err := d.emit(r, sha, pick(r.Priority, prioSHA), Immutable, FormSHA, whySHA, "the commit of the build"); err != nil {
-		return err
+	c, err := d.emit(r, sha, pick(r.Priority, prioSHA), Immutable, FormSHA, whySHA, "the commit of the build")
+	if c != nil {
+		c.Commit = sha
 	}
-	d.tags[len(d.tags)-1].Class.Commit = sha
-	return nil
+	return err
 }
 
 // semverRule expands one semver pattern.
@@ -444,6 +577,9 @@ func (d *deriver) semverRule(r Rule) error {
 		return nil
 	}
 	v := d.ver
+	if d.prSkip(r) {
+		return nil
+	}
 	if prec == 3 && usesRawOnly(r.Pattern) {
 		// {{raw}} is as precise as the version was written: "v1.6"
 		// names a minor line, not one release.
@@ -485,10 +621,10 @@ func (d *deriver) semverRule(r Rule) error {
 		}
 		why = d.newestWhy("release of major ", line)
 	}
-	if err := d.emit(r, tag, pick(r.Priority, 900+10*prec), kind, form, reason, why); err != nil {
+	c, err := d.emit(r, tag, pick(r.Priority, 900+10*prec), kind, form, reason, why)
+	if c == nil {
 		return err
 	}
-	c := &d.tags[len(d.tags)-1].Class
 	c.major, c.minor, c.patch, c.Precision = v.Major(), v.Minor(), v.Patch(), prec
 	if prec == 3 {
 		c.Prerelease = v.Prerelease()
@@ -614,36 +750,49 @@ func (d *deriver) wrap(r Rule, body string) string {
 
 // emitSanitized sanitizes value to fit the room the prefixes and suffixes
 // leave, then emits it.
-func (d *deriver) emitSanitized(r Rule, name, value string, prio int, kind Kind, form Form, reason, why string) error {
+func (d *deriver) emitSanitized(r Rule, name, value string, prio int, kind Kind, form Form, reason, why string) (*Class, error) {
 	room := maxTagLen - len(d.s.Flavor.Prefix) - len(r.Prefix) - len(r.Suffix) - len(d.s.Flavor.Suffix)
 	if d.variant != "" {
 		room -= 1 + len(d.variant)
 	}
 	if room < hashSuffixLen+2 {
-		return &Error{Rule: name, Input: value, Reason: "prefixes, suffixes and variant leave only " + strconv.Itoa(room) + " bytes of the 128-byte tag", Err: ErrInvalidTag}
+		return nil, &Error{Rule: name, Input: value, Reason: "prefixes, suffixes and variant leave only " + strconv.Itoa(room) + " bytes of the 128-byte tag", Err: ErrInvalidTag}
 	}
-	body, err := Sanitizer{Lowercase: d.s.Lowercase, MaxLength: room}.Sanitize(value)
+	body, cut, err := Sanitizer{Lowercase: d.s.Lowercase, MaxLength: room}.sanitize(value)
 	if err != nil {
-		return &Error{Rule: name, Input: value, Reason: "cannot be made into a tag", Err: ErrInvalidTag, Cause: err}
+		return nil, &Error{Rule: name, Input: value, Reason: "cannot be made into a tag", Err: ErrInvalidTag, Cause: err}
 	}
-	return d.emitNamed(r, name, body, prio, kind, form, reason, why)
+	d.cut = cut
+	c, err := d.emitNamed(r, name, value, body, prio, kind, form, reason, why)
+	d.cut = false
+	return c, err
 }
 
-func (d *deriver) emit(r Rule, body string, prio int, kind Kind, form Form, reason, why string) error {
-	return d.emitNamed(r, r.String(), body, prio, kind, form, reason, why)
+func (d *deriver) emit(r Rule, body string, prio int, kind Kind, form Form, reason, why string) (*Class, error) {
+	return d.emitNamed(r, r.String(), body, body, prio, kind, form, reason, why)
 }
 
-// emitNamed wraps body, checks the result and appends the tag. A zero
-// kind means "as the classifier reads it" (raw values).
-func (d *deriver) emitNamed(r Rule, name, body string, prio int, kind Kind, form Form, reason, why string) error {
+// emitNamed wraps body, checks the result and appends the tag; it returns
+// the new tag's Class, or nil when the tag is reserved for another rule
+// and was skipped. A zero kind means "as the classifier reads it" (raw
+// values). input is the value the body was made from, for messages.
+func (d *deriver) emitNamed(r Rule, name, input, body string, prio int, kind Kind, form Form, reason, why string) (*Class, error) {
 	tag := d.wrap(r, body)
-	if err := checkTag(name, body, tag); err != nil {
-		return err
+	if err := checkTag(name, input, tag); err != nil {
+		return nil, err
 	}
-	var c Class
-	if reason == "" {
-		c = d.s.Classifier.Classify(tag)
-	} else {
+	read := d.s.Classifier.Classify(tag)
+	if clash := d.reserved(r, tag, read); clash != "" {
+		if r.Type == RuleBranch || r.Type == RuleBranchSHA || r.Type == RuleBuildID {
+			// The value comes from the CI, not from the user: skip it and
+			// say why, the rest of the set is still right.
+			d.skipped = append(d.skipped, Skip{Rule: name, Tag: tag, Reason: strconv.Quote(input) + " gives a tag that " + clash})
+			return nil, nil
+		}
+		return nil, &Error{Rule: name, Input: input, Reason: "gives the tag " + strconv.Quote(tag) + ", which " + clash, Err: ErrReservedTag}
+	}
+	c := read
+	if reason != "" {
 		c = Class{Tag: tag, Kind: kind, Form: form, Reason: reason, Prefix: d.s.Flavor.Prefix + r.Prefix}
 		if r.Type == RuleSemver {
 			if i := strings.Index(r.Pattern, "{{"); i > 0 {
@@ -653,7 +802,94 @@ func (d *deriver) emitNamed(r Rule, name, body string, prio int, kind Kind, form
 	}
 	c.Variant = d.variant
 	d.tags = append(d.tags, Tag{Name: tag, Class: c, Kind: c.Kind, Form: c.Form, Rule: name, Why: why, Priority: prio})
-	return nil
+	return &d.tags[len(d.tags)-1].Class, nil
+}
+
+// branchChannels are channel words that name a branch by convention: a
+// branch rule may emit them, they mean the head of that branch.
+var branchChannels = [...]string{"main", "master", "develop", "development", "dev", "next", "trunk"}
+
+// reserved says why tag, as the classifier reads it (c), may not come
+// from rule r, or returns "" when r may emit it. See Derive.
+func (d *deriver) reserved(r Rule, tag string, c Class) string {
+	t := r.Type
+	switch {
+	case c.Kind == Latest && c.Form == FormFlavor:
+		return "reads as the latest of variant " + strconv.Quote(c.Variant) + ", which only the latest setting (Flavor.Latest) adds"
+	case c.Kind == Latest:
+		return "reads as latest, which only the latest setting (Flavor.Latest) adds"
+	case isDigestShape(tag):
+		return "has the shape of a digest or referrers tag (<algorithm>-<hex>), which no rule emits"
+	case c.Precision > 0 && linePrefix(c.Prefix) == d.linePfx && t != RuleSemver:
+		return "reads as a version (" + c.Form.String() + "), which only semver rules emit: it would take over a release line"
+	case c.Form == FormSHA && t != RuleSHA && t != RuleBranchSHA && !d.cut:
+		// (A cut value ends in Sanitize's hash suffix, 8 hex digits
+		// that name no commit: the tag is still the branch.)
+		return "reads as a git commit, which only sha and branch-sha rules emit"
+	case c.Form == FormPR && t != RulePR:
+		return "reads as a pull-request tag, which only the pr rule emits"
+	case c.Form == FormChannel && c.Variant == d.variant && t != RuleChannel && t != RuleEdge && t != RulePrerelease:
+		if t == RuleBranch && isBranchChannel(strings.TrimSuffix(strings.TrimSuffix(tag, c.Variant), "-")) {
+			return ""
+		}
+		return "reads as a deployment channel, which only channel, edge and prerelease rules emit"
+	}
+	if t == RuleBranch && d.claimed(tag) {
+		return "is a channel of this scheme or build, which only its channel or edge rule emits"
+	}
+	return ""
+}
+
+func isBranchChannel(w string) bool {
+	for _, b := range branchChannels {
+		if len(b) == len(w) && equalFold(b, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// claimed reports whether tag is what a channel or edge rule of the scheme,
+// or a channel of the facts, gives.
+func (d *deriver) claimed(tag string) bool {
+	is := func(r Rule, v string) bool {
+		body, err := Sanitizer{Lowercase: d.s.Lowercase}.Sanitize(v)
+		return err == nil && d.wrap(r, body) == tag
+	}
+	for _, r := range d.s.Rules {
+		switch {
+		case r.Disabled:
+		case r.Type == RuleChannel && r.Value != "" && is(r, r.Value):
+			return true
+		case r.Type == RuleEdge && is(r, edgeValue(r)):
+			return true
+		}
+	}
+	for _, c := range d.f.Channels {
+		if is(Rule{Type: RuleChannel}, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// isDigestShape reports whether t starts like a digest written as a tag:
+// "sha256", "sha384" or "sha512", a separator, and a hex run of at least
+// four digits that ends the tag or a "-" segment.
+func isDigestShape(t string) bool {
+	if len(t) < 11 || t[:3] != "sha" {
+		return false
+	}
+	switch t[3:6] {
+	case "256", "384", "512":
+	default:
+		return false
+	}
+	if c := t[6]; c != '-' && c != '_' && c != '.' {
+		return false
+	}
+	n := hexRun(t[7:])
+	return n >= 4 && (7+n == len(t) || t[7+n] == '-')
 }
 
 // checkTag rejects a tag the distribution grammar rejects, and the OCI
@@ -681,13 +917,24 @@ func (d *deriver) latest() error {
 	case LatestNever:
 		return nil
 	case LatestAlways:
+		if d.f.PR > 0 {
+			d.skipped = append(d.skipped, Skip{Rule: "latest", Tag: name, Reason: d.prReason()})
+			return nil
+		}
 		why = "the scheme always adds latest"
 	case LatestAuto:
 		switch {
-		case d.ver != nil && d.ver.Prerelease() != "":
+		case d.f.PR > 0:
+			d.skipped = append(d.skipped, Skip{Rule: "latest", Tag: name, Reason: d.prReason()})
+			return nil
+		case d.ver == nil:
+			d.skipped = append(d.skipped, Skip{Rule: "latest", Tag: name,
+				Reason: "no release version: latest goes only to the newest stable release (an edge rule gives the default branch a moving tag)"})
+			return nil
+		case d.ver.Prerelease() != "":
 			d.skipped = append(d.skipped, Skip{Rule: "latest", Tag: name, Reason: d.verStr + " is a prerelease"})
 			return nil
-		case d.ver != nil:
+		default:
 			v := d.ver
 			if newer, ok := d.newer(func(e [3]uint64) bool {
 				return e[0] > v.Major() || e[0] == v.Major() && (e[1] > v.Minor() || e[1] == v.Minor() && e[2] > v.Patch())
@@ -696,10 +943,6 @@ func (d *deriver) latest() error {
 				return nil
 			}
 			why = d.newestWhy("stable release", "")
-		case d.branch != "" && d.branch == strings.TrimPrefix(d.f.DefaultBranch, "refs/heads/"):
-			why = "a build of the default branch"
-		default:
-			return nil
 		}
 	default:
 		return &Error{Rule: "flavor", Input: string(mode), Reason: "is not a latest mode (want \"\" for auto, always or never)", Err: ErrInvalidScheme}
@@ -714,6 +957,49 @@ func (d *deriver) latest() error {
 	c := Class{Tag: tag, Kind: Latest, Form: form, Reason: reason, Variant: d.variant}
 	d.tags = append(d.tags, Tag{Name: tag, Class: c, Kind: Latest, Form: form, Rule: "latest", Why: why, Priority: prioLatest})
 	return nil
+}
+
+// unusedFacts lists the facts that could make tags but that no enabled
+// rule of the scheme reads.
+func (d *deriver) unusedFacts() {
+	var uses [5]bool // version, commit, branch, pr, build id
+	for _, r := range d.s.Rules {
+		if r.Disabled {
+			continue
+		}
+		switch r.Type {
+		case RuleSemver, RulePrerelease:
+			uses[0] = true
+		case RuleSHA:
+			uses[1] = true
+		case RuleBranchSHA:
+			uses[1], uses[2] = true, true
+		case RuleBranch, RuleEdge:
+			uses[2] = true
+		case RulePR:
+			uses[3] = true
+		case RuleBuildID:
+			uses[4] = true
+		}
+	}
+	unused := func(fact, value, rules, note string) {
+		d.skipped = append(d.skipped, Skip{Fact: fact, Reason: fact + " " + strconv.Quote(value) + " is given but the scheme has no " + rules + " rule" + note})
+	}
+	if d.f.Version != "" && !uses[0] {
+		unused("version", d.f.Version, "semver", " (it is in the version label only)")
+	}
+	if d.f.Commit != "" && !uses[1] {
+		unused("commit", d.f.Commit, "sha or branch-sha", " (it is in the revision label only)")
+	}
+	if d.f.Branch != "" && !uses[2] {
+		unused("branch", d.f.Branch, "branch, branch-sha or edge", "")
+	}
+	if d.f.PR > 0 && !uses[3] {
+		unused("pr", strconv.Itoa(d.f.PR), "pr", "")
+	}
+	if d.f.BuildID != "" && !uses[4] {
+		unused("buildID", d.f.BuildID, "build-id", "")
+	}
 }
 
 // labels builds the org.opencontainers.image.* labels.

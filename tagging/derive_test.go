@@ -66,11 +66,24 @@ func TestDeriveScenarios(t *testing.T) {
 			want:   []string{"2.3.1", "2.3", "2", "git-a1b2c3"},
 		},
 		{
-			// Docker course pipeline on every merge to main.
-			name:   "ci pipeline on main",
+			// Docker course pipeline on every merge to main: no version, so
+			// no latest (the next merge after a release is not a release).
+			name:   "ci pipeline on main gets no latest",
 			facts:  Facts{Commit: fullSHA, Branch: "main", DefaultBranch: "main"},
 			scheme: rules(Rule{Type: RuleSHA}, Rule{Type: RuleBranchSHA}),
-			want:   []string{"a3f2c8d", "main-a3f2c8d", "latest"},
+			want:   []string{"a3f2c8d", "main-a3f2c8d"},
+		},
+		{
+			name:   "ci pipeline on main with an edge rule",
+			facts:  Facts{Commit: fullSHA, Branch: "main", DefaultBranch: "main"},
+			scheme: rules(Rule{Type: RuleSHA}, Rule{Type: RuleBranchSHA}, Rule{Type: RuleEdge}),
+			want:   []string{"a3f2c8d", "main-a3f2c8d", "edge"},
+		},
+		{
+			name:   "latest asked for explicitly on main",
+			facts:  Facts{Commit: fullSHA, Branch: "main", DefaultBranch: "main"},
+			scheme: Scheme{Rules: []Rule{{Type: RuleSHA}}, Flavor: Flavor{Latest: LatestAlways}},
+			want:   []string{"a3f2c8d", "latest"},
 		},
 		{
 			name:   "ci pipeline on a feature branch gets no latest",
@@ -99,9 +112,15 @@ func TestDeriveScenarios(t *testing.T) {
 		},
 		{
 			name:   "default scheme on a branch build",
-			facts:  Facts{Commit: fullSHA, Branch: "main"},
+			facts:  Facts{Commit: fullSHA, Branch: "main", DefaultBranch: "main"},
 			scheme: DefaultScheme(),
-			want:   []string{"sha-a3f2c8d"},
+			want:   []string{"sha-a3f2c8d", "main"},
+		},
+		{
+			name:   "default scheme on a pull request",
+			facts:  Facts{Commit: fullSHA, Branch: "feature/login", DefaultBranch: "main", PR: 17},
+			scheme: DefaultScheme(),
+			want:   []string{"sha-a3f2c8d", "pr-17"},
 		},
 		{
 			name:   "no facts, no tags",
@@ -188,10 +207,16 @@ func TestDeriveScenarios(t *testing.T) {
 			want:   []string{"sha-" + fullSHA},
 		},
 		{
-			name:   "branch, pr, build id, date, raw, channel, edge",
+			name:   "branch, build id, date, raw, channel, edge",
+			facts:  Facts{Branch: "refs/heads/main", DefaultBranch: "main", BuildID: "42", Time: time.Date(2024, 1, 15, 23, 30, 0, 0, time.UTC), Channels: []string{"staging"}},
+			scheme: rules(Rule{Type: RuleBranch}, Rule{Type: RulePR}, Rule{Type: RuleBuildID}, Rule{Type: RuleDate, Prefix: "nightly-"}, Rule{Type: RuleRaw, Value: "Team Build"}, Rule{Type: RuleChannel, Value: "qa"}, Rule{Type: RuleEdge}),
+			want:   []string{"build-42", "nightly-20240115", "main", "Team-Build", "qa", "staging", "edge"},
+		},
+		{
+			name:   "the same rules on a pull request",
 			facts:  Facts{Branch: "refs/heads/main", DefaultBranch: "main", PR: 42, BuildID: "42", Time: time.Date(2024, 1, 15, 23, 30, 0, 0, time.UTC), Channels: []string{"staging"}},
 			scheme: rules(Rule{Type: RuleBranch}, Rule{Type: RulePR}, Rule{Type: RuleBuildID}, Rule{Type: RuleDate, Prefix: "nightly-"}, Rule{Type: RuleRaw, Value: "Team Build"}, Rule{Type: RuleChannel, Value: "qa"}, Rule{Type: RuleEdge}),
-			want:   []string{"build-42", "nightly-20240115", "pr-42", "main", "Team-Build", "qa", "staging", "edge", "latest"},
+			want:   []string{"build-42", "pr-42"},
 		},
 		{
 			name:   "date layout in build time zone is UTC",
@@ -259,6 +284,12 @@ func assertValidSet(t *testing.T, set Set) {
 		assert.Empty(t, set.Version)
 	}
 	assert.Equal(t, set.Labels, set.Annotations)
+	for _, s := range set.Skipped {
+		assert.NotEmpty(t, s.Reason)
+		if s.Tag != "" {
+			assert.False(t, seen[s.Tag], "%q is both skipped (%s) and emitted", s.Tag, s.Reason)
+		}
+	}
 }
 
 func TestDeriveReleaseLines(t *testing.T) {
@@ -343,10 +374,10 @@ func TestDeriveWhy(t *testing.T) {
 }
 
 func TestDeriveClasses(t *testing.T) {
-	set, err := Derive(Facts{Version: "2.4.1-rc.2", Commit: fullSHA, Branch: "feature/x", PR: 3, BuildID: "77",
+	set, err := Derive(Facts{Version: "2.4.1-rc.2", Commit: fullSHA, Branch: "feature/x", BuildID: "77",
 		Time: time.Date(2024, 1, 15, 0, 0, 0, 0, time.UTC), Channels: []string{"staging"}},
 		rules(ruleVersion, Rule{Type: RulePrerelease}, Rule{Type: RuleSHA, Prefix: "sha-"}, Rule{Type: RuleBranchSHA},
-			Rule{Type: RuleBranch}, Rule{Type: RulePR}, Rule{Type: RuleBuildID}, Rule{Type: RuleDate}, Rule{Type: RuleRaw, Value: "v9"}))
+			Rule{Type: RuleBranch}, Rule{Type: RulePR}, Rule{Type: RuleBuildID}, Rule{Type: RuleDate}, Rule{Type: RuleRaw, Value: "team-v9"}))
 	require.NoError(t, err)
 	type want struct {
 		kind   Kind
@@ -362,10 +393,9 @@ func TestDeriveClasses(t *testing.T) {
 		"sha-a3f2c8d":       {Immutable, FormSHA, "a3f2c8d", "", "", 0},
 		"feature-x-a3f2c8d": {Immutable, FormSHA, "a3f2c8d", "", "", 0},
 		"feature-x":         {Channel, FormBranch, "", "", "", 0},
-		"pr-3":              {Channel, FormPR, "", "", "", 0},
 		"build-77":          {Immutable, FormBuildID, "", "77", "", 0},
 		"20240115":          {Immutable, FormDate, "", "", "", 0},
-		"v9":                {ReleaseLine, FormMajor, "", "", "", 1}, // raw values are classified as they read
+		"team-v9":           {ReleaseLine, FormMajor, "", "", "", 1}, // raw values are classified as they read
 		"staging":           {Channel, FormChannel, "", "", "", 0},
 	}
 	require.Len(t, set.Tags, len(wants))
@@ -481,8 +511,8 @@ func TestDeriveOrderAndDedup(t *testing.T) {
 	assert.Equal(t, []string{"a3f2c8d", "1.2.3", "latest", "b", "a"}, set.Names())
 
 	// A tag emitted twice is kept once, at its first (highest) place.
-	set, err = Derive(Facts{Version: "1.2.3", Channels: []string{"latest", "stable"}},
-		rules(Rule{Type: RuleRaw, Value: "1.2.3"}, ruleVersion, Rule{Type: RuleSemver, Pattern: "{{major}}.{{minor}}.{{patch}}"}, Rule{Type: RuleChannel, Value: "stable"}))
+	set, err = Derive(Facts{Version: "1.2.3", Channels: []string{"stable"}},
+		rules(ruleVersion, Rule{Type: RuleSemver, Pattern: "{{major}}.{{minor}}.{{patch}}"}, Rule{Type: RuleChannel, Value: "stable"}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"1.2.3", "stable", "latest"}, set.Names())
 	first, _ := set.Lookup("1.2.3")

@@ -23,12 +23,31 @@
 //	args, err := set.DockerArgs("ghcr.io/acme/payment-api")
 //	// -t ghcr.io/acme/payment-api:2.4.1 -t …:2.4 -t …:2 -t …:sha-a3f2c8d -t …:latest --label …
 //
-// Unlike metadata-action, Derive moves a rolling tag only to the newest
-// release of its line when it is given the repository's existing tags, so
-// a 1.9.1 hotfix published after 2.0.1 moves "1.9" and "1" but never "2"
-// or "latest"; flavor prefixes and suffixes compose with each rule's own
-// instead of replacing them; and every tag it returns is valid, with long
-// branch names cut and given a hash suffix so they never collide.
+// DefaultScheme tags a release with its version, major.minor and major, a
+// branch push with the branch, a pull request with pr-<number>, and every
+// build with its commit; latest goes to the newest stable release only.
+//
+// Derive differs from docker/metadata-action on purpose where its defaults
+// would publish something the build is not:
+//
+//	what                     metadata-action                     Derive
+//	latest                   every git tag push with the         only the newest stable release among the existing
+//	                         default rules, a prerelease too;    tags; never a branch, pull-request, schedule or
+//	                         or raw latest on the default        version-less build (for a moving tag of the default
+//	                         branch, set by hand                 branch: an edge rule, or Flavor.Latest LatestAlways)
+//	hotfix of an older line  moves "2" and latest                moves "1.9" and "1", never "2" or latest
+//	pull request             tagged pr-N by ref rules            only pr-N, sha, build id: never latest, edge or a
+//	                                                             branch tag, whatever the head branch is called
+//	reserved names           a branch "latest" or "v1" is        skipped with the reason; a raw, channel or variant
+//	                         emitted as is                       value that reads as latest, a version, a commit or
+//	                                                             another rule's channel is refused with an error
+//	unused facts             ignored                             listed in Set.Skipped
+//	flavor prefix/suffix     replace a rule's own                compose with the rule's own
+//	long branch names        cut                                 cut with a hash suffix, so they never collide
+//
+// So a 1.9.1 hotfix published after 2.0.1 moves "1.9" and "1" but never
+// "2" or "latest", and a merge to main after v2.0.0 leaves latest on
+// 2.0.0. Every tag Derive returns is valid by the distribution grammar.
 //
 // The other half of the package reads tags back. Classify says what a tag
 // is and how it behaves over time, which is what rebuild prompts and lint

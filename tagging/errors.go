@@ -26,6 +26,12 @@ var (
 	// valid tag. The error also matches reference.ErrInvalidTag when the
 	// reference grammar rejected the tag.
 	ErrInvalidTag = errors.New("cannot make a valid tag")
+
+	// ErrReservedTag reports a value the user gave that would make a tag
+	// whose meaning belongs to another rule: a raw or channel value
+	// "latest", a variant "2.4", a channel that reads as a commit. See
+	// Derive for who owns which name.
+	ErrReservedTag = errors.New("reserved tag")
 )
 
 // Error describes a failure with the rule (or fact) and the input that

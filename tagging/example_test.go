@@ -93,7 +93,9 @@ func ExampleDerive_hotfix() {
 }
 
 // The pipeline from the course: every merge to main is tagged with its
-// commit, branch-commit and latest.
+// commit and branch-commit, and the edge rule moves "edge" to the head of
+// the default branch. Latest stays on the newest release: a merge is not
+// one.
 func ExampleDerive_pipeline() {
 	set, err := tagging.Derive(tagging.Facts{
 		Commit:        "a3f2c8d91e44b7e1a4c52f0d3b9e8a7c6d5e4f30",
@@ -102,6 +104,7 @@ func ExampleDerive_pipeline() {
 	}, tagging.Scheme{Rules: []tagging.Rule{
 		{Type: tagging.RuleSHA},
 		{Type: tagging.RuleBranchSHA},
+		{Type: tagging.RuleEdge},
 	}})
 	if err != nil {
 		fmt.Println(err)
@@ -109,7 +112,7 @@ func ExampleDerive_pipeline() {
 	}
 	fmt.Println(set.Names())
 	// Output:
-	// [a3f2c8d main-a3f2c8d latest]
+	// [a3f2c8d main-a3f2c8d edge]
 }
 
 func ExampleSet_DockerArgs() {

@@ -47,19 +47,26 @@ func Sanitize(s string) (string, error) {
 
 // Sanitize makes s into a valid tag. See Sanitizer for the rules.
 func (z Sanitizer) Sanitize(s string) (string, error) {
+	out, _, err := z.sanitize(s)
+	return out, err
+}
+
+// sanitize is Sanitize, and says whether the value was cut and given the
+// hash suffix.
+func (z Sanitizer) sanitize(s string) (out string, cut bool, err error) {
 	max := z.MaxLength
 	if max <= 0 || max > maxTagLen {
 		max = maxTagLen
 	}
 	if max < hashSuffixLen+2 {
-		return "", &Error{Rule: "sanitize", Input: s, Reason: "leaves " + strconv.Itoa(max) +
+		return "", false, &Error{Rule: "sanitize", Input: s, Reason: "leaves " + strconv.Itoa(max) +
 			" bytes for the tag, at least " + strconv.Itoa(hashSuffixLen+2) + " are needed", Err: ErrInvalidTag}
 	}
 	in := s
 	s = strings.TrimPrefix(s, "refs/heads/")
 	s = strings.TrimPrefix(s, "refs/tags/")
 	if validTag(s) && len(s) <= max && !z.Lowercase && !isReferrersTag(s) && !strings.HasSuffix(s, "-") && !strings.HasSuffix(s, ".") {
-		return s, nil
+		return s, false, nil
 	}
 	b := make([]byte, 0, len(s))
 	bad := false
@@ -78,19 +85,20 @@ func (z Sanitizer) Sanitize(s string) (string, error) {
 		}
 		b = append(b, c)
 	}
-	out := strings.TrimRight(strings.TrimLeft(string(b), ".-"), ".-")
+	out = strings.TrimRight(strings.TrimLeft(string(b), ".-"), ".-")
 	if out == "" {
-		return "", &Error{Rule: "sanitize", Input: in,
+		return "", false, &Error{Rule: "sanitize", Input: in,
 			Reason: "has no letter, digit or '_' to make a tag from (a tag is [A-Za-z0-9_][A-Za-z0-9_.-]*)", Err: ErrInvalidTag}
 	}
 	if len(out) > max {
 		sum := sha256.Sum256([]byte(in))
 		out = out[:max-hashSuffixLen-1] + "-" + hex.EncodeToString(sum[:hashSuffixLen/2])
+		cut = true
 	}
 	if isReferrersTag(out) {
 		out = strings.Replace(out, "-", "_", 1)
 	}
-	return out, nil
+	return out, cut, nil
 }
 
 // isReferrersTag reports whether t has the shape "<alg>-<64 hex>" used by

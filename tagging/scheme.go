@@ -44,7 +44,8 @@ const (
 	// Facts.Channels.
 	RuleChannel RuleType = "channel"
 	// RuleEdge emits Value ("edge" by default) when the build is on the
-	// default branch.
+	// default branch: the moving tag of the default branch's head, which
+	// latest is not.
 	RuleEdge RuleType = "edge"
 )
 
@@ -110,11 +111,13 @@ func (r Rule) String() string {
 type LatestMode string
 
 const (
-	// LatestAuto, the default, adds latest for a stable version that is the
-	// newest overall (never for a prerelease), or, when no version is
-	// given, for a build of the default branch.
+	// LatestAuto, the default, adds latest only for a stable version that
+	// is the newest among the existing tags: never for a prerelease, a
+	// pull request or a build without a version, such as a push to the
+	// default branch (an edge rule tags that one).
 	LatestAuto LatestMode = ""
-	// LatestAlways adds latest to every set.
+	// LatestAlways adds latest to every set but a pull request's: ask for
+	// it to make latest follow every build, as a moving pointer.
 	LatestAlways LatestMode = "always"
 	// LatestNever never adds latest.
 	LatestNever LatestMode = "never"
@@ -148,14 +151,19 @@ type Scheme struct {
 	Classifier Classifier `json:"classifier,omitzero"`
 }
 
-// DefaultScheme returns the scheme most pipelines want: the full version,
-// major.minor and major, the short commit as "sha-<7 hex>", and latest for
-// the newest stable release. Each call returns a new value.
+// DefaultScheme returns the scheme most pipelines want, the tags
+// docker/metadata-action gives by default plus the commit: for a release
+// the full version, major.minor and major; for a branch push the branch
+// name; for a pull request "pr-<number>"; for every build the short
+// commit as "sha-<7 hex>"; and latest for the newest stable release only.
+// Each call returns a new value.
 func DefaultScheme() Scheme {
 	return Scheme{Rules: []Rule{
 		{Type: RuleSemver, Pattern: "{{version}}"},
 		{Type: RuleSemver, Pattern: "{{major}}.{{minor}}"},
 		{Type: RuleSemver, Pattern: "{{major}}"},
+		{Type: RuleBranch},
+		{Type: RulePR},
 		{Type: RuleSHA, Prefix: "sha-"},
 	}}
 }
@@ -189,10 +197,11 @@ type Facts struct {
 	Commit string `json:"commit,omitempty"`
 	// Branch is the git branch, "main" or "refs/heads/feature/login".
 	Branch string `json:"branch,omitempty"`
-	// DefaultBranch is the repository's default branch, "main". Edge and
-	// latest on branch builds need it.
+	// DefaultBranch is the repository's default branch, "main". The edge
+	// rule needs it.
 	DefaultBranch string `json:"defaultBranch,omitempty"`
-	// PR is the pull-request number, zero for none.
+	// PR is the pull-request number, zero for none. A pull-request build
+	// is tagged only as itself (see Derive); Branch is then its head branch.
 	PR int `json:"pr,omitempty"`
 	// BuildID is the CI build id, "42".
 	BuildID string `json:"buildID,omitempty"`
@@ -200,7 +209,8 @@ type Facts struct {
 	// time.Now(), or a reproducible time from SourceDateEpoch.
 	Time time.Time `json:"time,omitzero"`
 	// Variant is the image variant, "alpine": it is appended to every tag
-	// ("2.4.1-alpine") and replaces latest ("alpine").
+	// ("2.4.1-alpine") and replaces latest ("alpine"). A variant whose bare
+	// tag reads as something else ("latest", "2.4", "staging") is refused.
 	Variant string `json:"variant,omitempty"`
 	// Channels are extra channel tags, "staging".
 	Channels []string `json:"channels,omitempty"`

@@ -104,9 +104,10 @@ func TestReleaseFromGitHubActions(t *testing.T) {
 	}
 	code, out, stderr := runRelease(t, env, "--format", "set")
 	require.Equal(t, 0, code, stderr)
-	for _, tag := range []string{"sha-a3f2c8d", "main-a3f2c8d", "build-42", "main", "latest"} {
+	for _, tag := range []string{"sha-a3f2c8d", "main-a3f2c8d", "build-42", "main"} {
 		assert.Regexp(t, "(?m)^"+tag+" ", out)
 	}
+	assert.NotRegexp(t, `(?m)^latest `, out, "a push to main is not a release: latest stays on the newest one")
 
 	env["GITHUB_REF"] = "refs/pull/17/merge"
 	env["GITHUB_HEAD_REF"] = "feature/login"
