@@ -46,7 +46,7 @@ func BenchmarkDerive(b *testing.B) {
 		name   string
 		scheme Scheme
 		tags   int
-	}{{"default", DefaultScheme(), 5}, {"ten-tags", ten, 11}} {
+	}{{"default", DefaultScheme(), 6}, {"ten-tags", ten, 11}} {
 		b.Run(bc.name, func(b *testing.B) {
 			set, err := Derive(facts, bc.scheme)
 			if err != nil || len(set.Tags) != bc.tags {

@@ -211,6 +211,7 @@ const (
 // invalid tag.
 func Derive(f Facts, s Scheme) (Set, error) {
 	d := deriver{f: f, s: s, tags: make([]Tag, 0, len(s.Rules)+len(f.Channels)+1)}
+	d.text.Grow(512)
 	if err := d.prepare(); err != nil {
 		return Set{}, err
 	}
@@ -299,6 +300,50 @@ type deriver struct {
 	existing [][3]uint64     // stable versions among the existing tags
 	linePfx  string          // versionLinePrefix, computed once
 	cut      bool            // the value being emitted was cut and given a hash suffix
+
+	// text holds the strings Derive builds (rule names, reasons, wrapped
+	// tags) end to end: each is a slice of one buffer instead of an
+	// allocation of its own. A strings.Builder never changes bytes it has
+	// handed out, so the slices stay valid as it grows.
+	text    strings.Builder
+	scratch [64]byte
+}
+
+// cat returns the concatenation of parts, built in d.text. A single
+// non-empty part is returned as it is.
+func (d *deriver) cat(parts ...string) string {
+	n, last := 0, ""
+	for _, p := range parts {
+		if p != "" {
+			n++
+			last = p
+		}
+	}
+	if n <= 1 {
+		return last
+	}
+	start := d.text.Len()
+	for _, p := range parts {
+		d.text.WriteString(p)
+	}
+	return d.text.String()[start:]
+}
+
+// quoted returns strconv.Quote(v), built in d.text.
+func (d *deriver) quoted(v string) string {
+	start := d.text.Len()
+	d.text.Write(strconv.AppendQuote(d.scratch[:0], v))
+	return d.text.String()[start:]
+}
+
+// ruleName returns r.String(), built in d.text.
+func (d *deriver) ruleName(r Rule) string {
+	if n, ok := r.commonName(); ok {
+		return n
+	}
+	start := d.text.Len()
+	r.writeName(&d.text)
+	return d.text.String()[start:]
 }
 
 func (d *deriver) prepare() error {
@@ -436,7 +481,7 @@ func (d *deriver) rule(r Rule) error {
 		if d.branch == "" || d.prSkip(r) {
 			return nil
 		}
-		_, err := d.emitSanitized(r, r.String(), d.branch, pick(r.Priority, prioBranch), Channel, FormBranch, "branch, moves with each push", "the branch of the build")
+		_, err := d.emitSanitized(r, d.ruleName(r), d.branch, pick(r.Priority, prioBranch), Channel, FormBranch, "branch, moves with each push", "the branch of the build")
 		return err
 	case RuleBranchSHA:
 		if d.branch == "" || d.commit == "" || d.prSkip(r) {
@@ -444,8 +489,8 @@ func (d *deriver) rule(r Rule) error {
 		}
 		sha := d.shortSHA(r)
 		r2 := r
-		r2.Suffix = "-" + sha + r.Suffix
-		c, err := d.emitSanitized(r2, r.String(), d.branch, pick(r.Priority, prioBranchSHA), Immutable, FormSHA, whySHA, "the commit and branch of the build")
+		r2.Suffix = d.cat("-", sha, r.Suffix)
+		c, err := d.emitSanitized(r2, d.ruleName(r), d.branch, pick(r.Priority, prioBranchSHA), Immutable, FormSHA, whySHA, "the commit and branch of the build")
 		if c != nil {
 			c.Commit = sha
 		}
@@ -466,7 +511,7 @@ func (d *deriver) rule(r Rule) error {
 		if r.Prefix == "" {
 			r.Prefix = "build-"
 		}
-		c, err := d.emitSanitized(r, r.String(), d.f.BuildID, pick(r.Priority, prioBuildID), Immutable, FormBuildID, whyBuild, "the CI build id of the build")
+		c, err := d.emitSanitized(r, d.ruleName(r), d.f.BuildID, pick(r.Priority, prioBuildID), Immutable, FormBuildID, whyBuild, "the CI build id of the build")
 		if c != nil {
 			c.BuildID = d.f.BuildID
 		}
@@ -479,7 +524,7 @@ func (d *deriver) rule(r Rule) error {
 		if layout == "" {
 			layout = "20060102"
 		}
-		_, err := d.emitSanitized(r, r.String(), d.f.Time.UTC().Format(layout), pick(r.Priority, prioDate), Immutable, FormDate, whyDate, "date of the build time")
+		_, err := d.emitSanitized(r, d.ruleName(r), d.f.Time.UTC().Format(layout), pick(r.Priority, prioDate), Immutable, FormDate, whyDate, "date of the build time")
 		return err
 	case RuleRaw:
 		if r.Value == "" {
@@ -488,7 +533,7 @@ func (d *deriver) rule(r Rule) error {
 		if d.prSkip(r) {
 			return nil
 		}
-		_, err := d.emitSanitized(r, r.String(), r.Value, pick(r.Priority, prioRaw), 0, 0, "", "raw value")
+		_, err := d.emitSanitized(r, d.ruleName(r), r.Value, pick(r.Priority, prioRaw), 0, 0, "", "raw value")
 		return err
 	case RuleChannel:
 		if r.Value == "" {
@@ -497,13 +542,13 @@ func (d *deriver) rule(r Rule) error {
 		if d.prSkip(r) {
 			return nil
 		}
-		_, err := d.emitSanitized(r, r.String(), r.Value, pick(r.Priority, prioChannel), Channel, FormChannel, whyChannel, "a channel of the scheme")
+		_, err := d.emitSanitized(r, d.ruleName(r), r.Value, pick(r.Priority, prioChannel), Channel, FormChannel, whyChannel, "a channel of the scheme")
 		return err
 	case RuleEdge:
 		if d.branch == "" || d.prSkip(r) || d.branch != strings.TrimPrefix(d.f.DefaultBranch, "refs/heads/") {
 			return nil
 		}
-		_, err := d.emitSanitized(r, r.String(), edgeValue(r), pick(r.Priority, prioEdge), Channel, FormChannel, whyChannel, "a build of the default branch")
+		_, err := d.emitSanitized(r, d.ruleName(r), edgeValue(r), pick(r.Priority, prioEdge), Channel, FormChannel, whyChannel, "a build of the default branch")
 		return err
 	default:
 		return &Error{Rule: "rule", Input: string(r.Type), Reason: "is not a rule type (want semver, prerelease, sha, branch, branch-sha, pr, build-id, date, raw, channel or edge)", Err: ErrInvalidScheme}
@@ -634,9 +679,9 @@ func (d *deriver) semverRule(r Rule) error {
 
 func (d *deriver) newestWhy(what, line string) string {
 	if len(d.f.ExistingTags) == 0 {
-		return d.verStr + " is assumed the newest " + what + line + " (no existing tags given)"
+		return d.cat(d.verStr, " is assumed the newest ", what, line, " (no existing tags given)")
 	}
-	return d.verStr + " is the newest " + what + line + " among the existing tags"
+	return d.cat(d.verStr, " is the newest ", what, line, " among the existing tags")
 }
 
 // newer returns the first existing stable version matching f.
@@ -704,8 +749,19 @@ func patternPrecision(r Rule) (prec int, full bool, err error) {
 }
 
 func expand(p string, v *semver.Version, raw, version string) string {
-	if p == "{{version}}" {
+	// The usual patterns are prefixes of the version: no need to build them.
+	switch p {
+	case "{{version}}":
 		return version
+	case "{{major}}.{{minor}}":
+		i := strings.IndexByte(version, '.')
+		if j := strings.IndexByte(version[i+1:], '.'); i > 0 && j > 0 {
+			return version[:i+1+j]
+		}
+	case "{{major}}":
+		if i := strings.IndexByte(version, '.'); i > 0 {
+			return version[:i]
+		}
 	}
 	var b strings.Builder
 	for {
@@ -735,17 +791,17 @@ func expand(p string, v *semver.Version, raw, version string) string {
 }
 
 func (d *deriver) skip(r Rule, tag, reason string) {
-	d.skipped = append(d.skipped, Skip{Rule: r.String(), Tag: tag, Reason: reason})
+	d.skipped = append(d.skipped, Skip{Rule: d.ruleName(r), Tag: tag, Reason: reason})
 }
 
 // wrap composes flavor and rule prefixes and suffixes and the variant
 // around body.
 func (d *deriver) wrap(r Rule, body string) string {
-	t := d.s.Flavor.Prefix + r.Prefix + body + r.Suffix + d.s.Flavor.Suffix
+	dash := ""
 	if d.variant != "" {
-		t += "-" + d.variant
+		dash = "-"
 	}
-	return t
+	return d.cat(d.s.Flavor.Prefix, r.Prefix, body, r.Suffix, d.s.Flavor.Suffix, dash, d.variant)
 }
 
 // emitSanitized sanitizes value to fit the room the prefixes and suffixes
@@ -769,7 +825,7 @@ func (d *deriver) emitSanitized(r Rule, name, value string, prio int, kind Kind,
 }
 
 func (d *deriver) emit(r Rule, body string, prio int, kind Kind, form Form, reason, why string) (*Class, error) {
-	return d.emitNamed(r, r.String(), body, body, prio, kind, form, reason, why)
+	return d.emitNamed(r, d.ruleName(r), body, body, prio, kind, form, reason, why)
 }
 
 // emitNamed wraps body, checks the result and appends the tag; it returns
@@ -786,7 +842,7 @@ func (d *deriver) emitNamed(r Rule, name, input, body string, prio int, kind Kin
 		if r.Type == RuleBranch || r.Type == RuleBranchSHA || r.Type == RuleBuildID {
 			// The value comes from the CI, not from the user: skip it and
 			// say why, the rest of the set is still right.
-			d.skipped = append(d.skipped, Skip{Rule: name, Tag: tag, Reason: strconv.Quote(input) + " gives a tag that " + clash})
+			d.skipped = append(d.skipped, Skip{Rule: name, Tag: tag, Reason: d.cat(d.quoted(input), " gives a tag that ", clash)})
 			return nil, nil
 		}
 		return nil, &Error{Rule: name, Input: input, Reason: "gives the tag " + strconv.Quote(tag) + ", which " + clash, Err: ErrReservedTag}
@@ -983,7 +1039,7 @@ func (d *deriver) unusedFacts() {
 		}
 	}
 	unused := func(fact, value, rules, note string) {
-		d.skipped = append(d.skipped, Skip{Fact: fact, Reason: fact + " " + strconv.Quote(value) + " is given but the scheme has no " + rules + " rule" + note})
+		d.skipped = append(d.skipped, Skip{Fact: fact, Reason: d.cat(fact, " ", d.quoted(value), " is given but the scheme has no ", rules, " rule", note)})
 	}
 	if d.f.Version != "" && !uses[0] {
 		unused("version", d.f.Version, "semver", " (it is in the version label only)")
@@ -1005,14 +1061,31 @@ func (d *deriver) unusedFacts() {
 // labels builds the org.opencontainers.image.* labels.
 func (d *deriver) labels(first string) (map[string]string, error) {
 	m := d.f.Metadata
-	l := make(map[string]string, 12+len(m.Labels))
+	// Size the map exactly: a map sized for more than it holds costs
+	// allocations for groups it never fills.
+	n := len(m.Labels)
+	for _, v := range [...]string{d.commit, first, m.Source, m.URL, m.Title, m.Description, m.Licenses, m.Authors,
+		m.Vendor, m.Documentation, m.BaseName, m.BaseDigest} {
+		if v != "" {
+			n++
+		}
+	}
+	if !d.f.Time.IsZero() {
+		n++
+	}
+	if d.ver != nil && first == "" {
+		n++
+	}
+	l := make(map[string]string, n)
 	put := func(k, v string) {
 		if v != "" {
 			l[k] = v
 		}
 	}
 	if !d.f.Time.IsZero() {
-		put(v1.AnnotationCreated, d.f.Time.UTC().Format(time.RFC3339))
+		start := d.text.Len()
+		d.text.Write(d.f.Time.UTC().AppendFormat(d.scratch[:0], time.RFC3339))
+		put(v1.AnnotationCreated, d.text.String()[start:])
 	}
 	put(v1.AnnotationRevision, d.commit)
 	if d.ver != nil {

@@ -805,3 +805,23 @@ func TestClassifyDefaultPrefixesAllMatch(t *testing.T) {
 		assert.Equal(t, FormPR, c.Classify(p+"42").Form, p)
 	}
 }
+
+func TestRuleCommonNamesAgreeWithTheirSpelling(t *testing.T) {
+	for _, r := range append(DefaultScheme().Rules, Rule{Type: RuleBranch}, Rule{Type: RuleEdge}, Rule{Type: RuleSHA},
+		Rule{Type: RuleSHA, Prefix: "git-"}, Rule{Type: RuleSemver, Pattern: "v{{version}}"}, Rule{Type: RuleSemver, Pattern: "{{major}}", Prefix: "v"}) {
+		var b strings.Builder
+		r.writeName(&b)
+		assert.Equal(t, b.String(), r.String(), "%+v", r)
+	}
+}
+
+func TestExpandShortcutsAgreeWithTheTemplate(t *testing.T) {
+	for _, version := range []string{"2.4.1", "10.20.30-rc.1", "0.0.0"} {
+		d := deriver{f: Facts{Version: version}}
+		require.NoError(t, d.parseVersion())
+		for _, p := range []string{"{{version}}", "{{major}}.{{minor}}", "{{major}}"} {
+			slow := expand("x"+p, d.ver, d.raw, d.verTag)[1:] // a prefix defeats the shortcut
+			assert.Equal(t, slow, expand(p, d.ver, d.raw, d.verTag), "%s %s", version, p)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package tagging
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -88,23 +89,61 @@ type Rule struct {
 // String describes the rule the way it is shown in Tag.Rule, for example
 // `semver {{major}}.{{minor}}` or `sha`.
 func (r Rule) String() string {
-	s := string(r.Type)
+	if n, ok := r.commonName(); ok {
+		return n
+	}
+	var b strings.Builder
+	r.writeName(&b)
+	return b.String()
+}
+
+// commonName returns the name of a rule of DefaultScheme without building
+// it.
+func (r Rule) commonName() (string, bool) {
+	if r.Value != "" || r.Suffix != "" || r.Length != 0 {
+		return "", false
+	}
+	switch {
+	case r.Pattern == "" && r.Prefix == "":
+		return string(r.Type), true
+	case r.Type == RuleSemver && r.Prefix == "":
+		switch r.Pattern {
+		case "{{version}}":
+			return "semver {{version}}", true
+		case "{{major}}.{{minor}}":
+			return "semver {{major}}.{{minor}}", true
+		case "{{major}}":
+			return "semver {{major}}", true
+		}
+	case r.Type == RuleSHA && r.Pattern == "" && r.Prefix == "sha-":
+		return "sha prefix=sha-", true
+	}
+	return "", false
+}
+
+func (r Rule) writeName(b *strings.Builder) {
+	b.WriteString(string(r.Type))
 	switch {
 	case r.Pattern != "":
-		s += " " + r.Pattern
+		b.WriteString(" ")
+		b.WriteString(r.Pattern)
 	case r.Value != "":
-		s += " " + r.Value
+		b.WriteString(" ")
+		b.WriteString(r.Value)
 	}
 	if r.Prefix != "" {
-		s += " prefix=" + r.Prefix
+		b.WriteString(" prefix=")
+		b.WriteString(r.Prefix)
 	}
 	if r.Suffix != "" {
-		s += " suffix=" + r.Suffix
+		b.WriteString(" suffix=")
+		b.WriteString(r.Suffix)
 	}
 	if r.Length != 0 {
-		s += " length=" + strconv.Itoa(r.Length)
+		var n [20]byte
+		b.WriteString(" length=")
+		b.Write(strconv.AppendInt(n[:0], int64(r.Length), 10))
 	}
-	return s
 }
 
 // LatestMode says when Derive adds the latest tag.
