@@ -95,14 +95,14 @@ var DefaultRetryPolicy = RetryPolicy{MaxRetries: 5, MinBackoff: 200 * time.Milli
 type Option func(*settings) error
 
 type settings struct {
-	credential    auth.CredentialFunc
-	credSource    string
-	transport     http.RoundTripper
-	plainHTTP     bool
-	plainLoopback bool
-	userAgent     string
-	page          int
-	pageCap       int
+	credential     auth.CredentialFunc
+	credSource     string
+	transport      http.RoundTripper
+	plainHTTP      bool
+	plainLoopback  bool
+	userAgent      string
+	page           int
+	pageCap        int
 	retry          RetryPolicy
 	requestTimeout time.Duration
 	staticSecrets  []string
