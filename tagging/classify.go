@@ -463,20 +463,21 @@ func validTime(t string) bool {
 // readUint reads the decimal number at the start of s; it fails when
 // there is none or it does not fit in a uint64.
 func readUint(s string) (uint64, int, bool) {
-	n := digitRun(s)
-	if n == 0 || n > 20 {
-		return 0, 0, false
-	}
 	var v uint64
-	for i := 0; i < n; i++ {
+	i := 0
+	for ; i < len(s); i++ {
 		d := uint64(s[i] - '0')
-		// Nineteen digits always fit; only a twentieth can overflow.
-		if i == 19 && v > (math.MaxUint64-d)/10 {
+		if d > 9 {
+			break
+		}
+		// Nineteen digits always fit; a twentieth may overflow, and more
+		// always do.
+		if i >= 19 && (i > 19 || v > (math.MaxUint64-d)/10) {
 			return 0, 0, false
 		}
 		v = v*10 + d
 	}
-	return v, n, true
+	return v, i, i > 0
 }
 
 // trailingDigits returns the number of digits at the end of s.

@@ -3,7 +3,6 @@ package tagging
 import (
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/Masterminds/semver/v3"
 )
@@ -98,34 +97,6 @@ func BenchmarkClassifyCorpus(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(corpus)), "ns/tag")
 	})
-}
-
-// BenchmarkClassifyVsSemver alternates the two over 256-tag slices of the
-// corpus and reports the ratio, so that load on a shared machine falls on
-// both sides alike. Read "x-faster" (semver time over Classify time).
-func BenchmarkClassifyVsSemver(b *testing.B) {
-	corpus := registryCorpus(4096)
-	var tc, ts time.Duration
-	b.ReportAllocs()
-	for b.Loop() {
-		for lo := 0; lo < len(corpus); lo += 256 {
-			chunk := corpus[lo : lo+256]
-			t0 := time.Now()
-			for _, t := range chunk {
-				_ = Classify(t)
-			}
-			t1 := time.Now()
-			for _, t := range chunk {
-				_, _ = semver.NewVersion(t)
-			}
-			tc += t1.Sub(t0)
-			ts += time.Since(t1)
-		}
-	}
-	n := float64(b.N * len(corpus))
-	b.ReportMetric(float64(tc.Nanoseconds())/n, "classify-ns/tag")
-	b.ReportMetric(float64(ts.Nanoseconds())/n, "semver-ns/tag")
-	b.ReportMetric(float64(ts)/float64(tc), "x-faster")
 }
 
 func TestRegistryCorpusIsMixed(t *testing.T) {

@@ -289,3 +289,27 @@ func TestClassifierJSONKeepsEmptyLists(t *testing.T) {
 	assert.Equal(t, Unknown, out.Classify("staging").Kind)
 	assert.Equal(t, Latest, out.Classify("rolling").Kind, "aliases stay at their defaults")
 }
+
+func TestReadUint(t *testing.T) {
+	tests := []struct {
+		in string
+		v  uint64
+		n  int
+		ok bool
+	}{
+		{"0", 0, 1, true}, {"42.1", 42, 2, true}, {"", 0, 0, false}, {"x1", 0, 0, false},
+		{"1234567890123456789", 1234567890123456789, 19, true},
+		{"18446744073709551615", 18446744073709551615, 20, true},
+		{"18446744073709551616", 0, 0, false},
+		{"99999999999999999999", 0, 0, false},
+		{"100000000000000000000", 0, 0, false},
+	}
+	for _, tt := range tests {
+		v, n, ok := readUint(tt.in)
+		assert.Equal(t, tt.ok, ok, tt.in)
+		if tt.ok {
+			assert.Equal(t, tt.v, v, tt.in)
+			assert.Equal(t, tt.n, n, tt.in)
+		}
+	}
+}
