@@ -871,27 +871,27 @@ func (d *deriver) reserved(r Rule, tag string, c Class) string {
 	t := r.Type
 	switch {
 	case c.Kind == Latest && c.Form == FormFlavor:
-		return "reads as the latest of variant " + strconv.Quote(c.Variant) + ", which only the latest setting (Flavor.Latest) adds"
+		return "reads as the latest of variant " + strconv.Quote(c.Variant) + ": only the latest setting (Flavor.Latest) adds it"
 	case c.Kind == Latest:
-		return "reads as latest, which only the latest setting (Flavor.Latest) adds"
+		return "reads as latest: only the latest setting (Flavor.Latest) adds it"
 	case isDigestShape(tag):
-		return "has the shape of a digest or referrers tag (<algorithm>-<hex>), which no rule emits"
+		return "has the shape of a digest or referrers tag (<algorithm>-<hex>): no rule emits one"
 	case c.Precision > 0 && linePrefix(c.Prefix) == d.linePfx && t != RuleSemver:
-		return "reads as a version (" + c.Form.String() + "), which only semver rules emit: it would take over a release line"
+		return "reads as a version (" + c.Form.String() + "): only semver rules emit one, it would take over a release line"
 	case c.Form == FormSHA && t != RuleSHA && t != RuleBranchSHA && !d.cut:
 		// (A cut value ends in Sanitize's hash suffix, 8 hex digits
 		// that name no commit: the tag is still the branch.)
-		return "reads as a git commit, which only sha and branch-sha rules emit"
+		return "reads as a git commit: only sha and branch-sha rules emit one"
 	case c.Form == FormPR && t != RulePR:
-		return "reads as a pull-request tag, which only the pr rule emits"
+		return "reads as a pull-request tag: only the pr rule emits one"
 	case c.Form == FormChannel && c.Variant == d.variant && t != RuleChannel && t != RuleEdge && t != RulePrerelease:
 		if t == RuleBranch && isBranchChannel(strings.TrimSuffix(strings.TrimSuffix(tag, c.Variant), "-")) {
 			return ""
 		}
-		return "reads as a deployment channel, which only channel, edge and prerelease rules emit"
+		return "reads as a deployment channel: only channel, edge and prerelease rules emit one"
 	}
 	if t == RuleBranch && d.claimed(tag) {
-		return "is a channel of this scheme or build, which only its channel or edge rule emits"
+		return "is a channel of this scheme or build: only its channel or edge rule emits it"
 	}
 	return ""
 }

@@ -1,6 +1,7 @@
 package tagging_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -212,4 +213,86 @@ func ExampleSanitize() {
 	// feature-login <nil>
 	// Fix-the-42-bug <nil>
 	// weird <nil>
+}
+
+// A pull request is published only as itself, even when its head branch
+// is called main: no latest, no edge, no branch tag.
+func ExampleDerive_pullRequest() {
+	set, err := tagging.Derive(tagging.Facts{
+		PR:            17,
+		Branch:        "main", // a fork's main
+		DefaultBranch: "main",
+		Commit:        "a3f2c8d91e44b7e1a4c52f0d3b9e8a7c6d5e4f30",
+	}, tagging.Scheme{Rules: []tagging.Rule{
+		{Type: tagging.RuleBranch},
+		{Type: tagging.RulePR},
+		{Type: tagging.RuleSHA, Prefix: "sha-"},
+		{Type: tagging.RuleEdge},
+	}, Flavor: tagging.Flavor{Latest: tagging.LatestAlways}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(set.Names())
+	for _, s := range set.Skipped {
+		fmt.Println("skipped", s.Rule+":", s.Reason)
+	}
+	// Output:
+	// [sha-a3f2c8d pr-17]
+	// skipped branch: pull request 17 is tagged only as itself (pr, sha, build-id rules)
+	// skipped edge: pull request 17 is tagged only as itself (pr, sha, build-id rules)
+	// skipped latest: pull request 17 is tagged only as itself (pr, sha, build-id rules)
+}
+
+// A branch whose name means something else is skipped with the reason; a
+// value the user asked for is refused.
+func ExampleDerive_reservedNames() {
+	set, err := tagging.Derive(tagging.Facts{Branch: "v1", Commit: "a3f2c8d91e44b7e1a4c52f0d3b9e8a7c6d5e4f30"}, tagging.DefaultScheme())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(set.Names())
+	fmt.Println(set.Skipped[0].Reason)
+
+	_, err = tagging.Derive(tagging.Facts{Channels: []string{"latest"}}, tagging.DefaultScheme())
+	fmt.Println(errors.Is(err, tagging.ErrReservedTag), err)
+	// Output:
+	// [sha-a3f2c8d]
+	// "v1" gives a tag that reads as a version (major): only semver rules emit one, it would take over a release line
+	// true tagging: channels: "latest" gives the tag "latest", which reads as latest: only the latest setting (Flavor.Latest) adds it
+}
+
+func ExampleSet_ByForm() {
+	set, err := tagging.Derive(tagging.Facts{Version: "2.4.1", Commit: "a3f2c8d91e44b7e1a4c52f0d3b9e8a7c6d5e4f30"}, tagging.DefaultScheme())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, f := range []tagging.Form{tagging.FormSemver, tagging.FormMajor, tagging.FormSHA, tagging.FormBranch} {
+		tag, ok := set.ByForm(f)
+		fmt.Println(f, tag.Name, ok)
+	}
+	// Output:
+	// semver 2.4.1 true
+	// major 2 true
+	// sha sha-a3f2c8d true
+	// branch  false
+}
+
+func ExampleSet_SortedLabels() {
+	set, err := tagging.Derive(tagging.Facts{Version: "2.4.1", Commit: "a3f2c8d91e44b7e1a4c52f0d3b9e8a7c6d5e4f30",
+		Metadata: tagging.Metadata{Title: "payment-api"}}, tagging.DefaultScheme())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, l := range set.SortedLabels() {
+		fmt.Println(l.Key + "=" + l.Value)
+	}
+	// Output:
+	// org.opencontainers.image.ref.name=2.4.1
+	// org.opencontainers.image.revision=a3f2c8d91e44b7e1a4c52f0d3b9e8a7c6d5e4f30
+	// org.opencontainers.image.title=payment-api
+	// org.opencontainers.image.version=2.4.1
 }
