@@ -239,7 +239,7 @@ func (c *Classifier) core(cl *Class, tag string, i int) bool {
 	if c.version(cl, tag, i) {
 		return true
 	}
-	if n := hexRun(rest); n >= c.minSHA() && n <= 64 && segmentEnd(rest, n) && hasDigitAndLetter(rest[:n]) {
+	if n, mixed := hexRunMixed(rest); n >= c.minSHA() && n <= 64 && mixed && segmentEnd(rest, n) {
 		c.setSHA(cl, prefix, rest, n)
 		return true
 	}
@@ -505,16 +505,23 @@ func hexRun(s string) int {
 	return i
 }
 
-func hasDigitAndLetter(s string) bool {
-	var d, l bool
-	for i := 0; i < len(s); i++ {
-		if isDigit(s[i]) {
-			d = true
-		} else {
-			l = true
+// hexRunMixed is hexRun, and reports whether the run holds both a digit
+// and a letter, in the same pass.
+func hexRunMixed(s string) (n int, mixed bool) {
+	var seen uint8 // bit 1: a digit, bit 2: a letter
+	for n < len(s) {
+		c := s[n]
+		switch {
+		case c-'0' < 10:
+			seen |= 1
+		case c-'a' < 6:
+			seen |= 2
+		default:
+			return n, seen == 3
 		}
+		n++
 	}
-	return d && l
+	return n, seen == 3
 }
 
 // Byte classes, looked up in one table instead of compared range by range.

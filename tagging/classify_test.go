@@ -313,3 +313,20 @@ func TestReadUint(t *testing.T) {
 		}
 	}
 }
+
+func TestHexRunMixed(t *testing.T) {
+	tests := []struct {
+		in    string
+		n     int
+		mixed bool
+	}{
+		{"a3f2c8d", 7, true}, {"1234567", 7, false}, {"deadbeef", 8, false}, {"a3f-x", 3, true}, {"", 0, false},
+		{"A3F2C8D", 0, false}, {"3g", 1, false},
+	}
+	for _, tt := range tests {
+		n, mixed := hexRunMixed(tt.in)
+		assert.Equal(t, tt.n, n, tt.in)
+		assert.Equal(t, tt.n, hexRun(tt.in), tt.in)
+		assert.Equal(t, tt.mixed, mixed, tt.in)
+	}
+}
