@@ -137,22 +137,23 @@ func (c Classifier) Classify(tag string) Class {
 
 // classify is Classify through a pointer, so that the helpers share one
 // Classifier instead of copying its lists at every call.
-func (c *Classifier) classify(tag string) Class {
-	cl := Class{Tag: tag}
+func (c *Classifier) classify(tag string) (cl Class) {
+	// cl is the named result, filled in place rather than copied out.
+	cl.Tag = tag
 	if !validTag(tag) {
 		cl.Reason = whyInvalid
-		return cl
+		return
 	}
 	if c.word(&cl, tag) {
 		if cl.Form == FormFlavor {
 			cl.Variant = tag
 		}
-		return cl
+		return
 	}
 	// Cores at the start and after each "-" of the leading words.
 	for i := 0; ; {
 		if c.core(&cl, tag, i) {
-			return cl
+			return
 		}
 		j := strings.IndexByte(tag[i:], '-')
 		if j < 0 || !isAlpha(tag[i]) && tag[i] != '_' {
@@ -168,10 +169,10 @@ func (c *Classifier) classify(tag string) Class {
 		if cl.Form == FormFlavor {
 			cl.Variant = tag
 		}
-		return cl
+		return
 	}
 	cl.Reason = whyUnknown
-	return cl
+	return
 }
 
 // word classifies w as a whole word: latest, alias, channel or flavor.

@@ -30,7 +30,13 @@ type wordEntry struct {
 // default words and prefixes, so probe chains stay short.
 const wordTableSize = 256
 
-type wordTable [wordTableSize]wordEntry
+// wordTable holds the entries and, apart, their lengths (0 for an empty
+// slot), so a probe reads one byte before it touches a string.
+type wordTable struct {
+	lens    [wordTableSize]uint8
+	entries [wordTableSize]wordEntry
+	maxLen  int
+}
 
 // defWords holds every default word and prefix. It is built once from the
 // Default* functions and never written again.
@@ -76,13 +82,15 @@ func (t *wordTable) add(w string, bit uint8) {
 		lw[i] = lower(lw[i])
 	}
 	w = string(lw)
+	t.maxLen = max(t.maxLen, len(w))
 	for h := wordHash(w); ; h = (h + 1) & (wordTableSize - 1) {
-		switch t[h].word {
+		switch t.entries[h].word {
 		case "":
-			t[h] = wordEntry{word: w, lists: bit}
+			t.entries[h] = wordEntry{word: w, lists: bit}
+			t.lens[h] = uint8(len(w))
 			return
 		case w:
-			t[h].lists |= bit
+			t.entries[h].lists |= bit
 			return
 		}
 	}
@@ -91,16 +99,17 @@ func (t *wordTable) add(w string, bit uint8) {
 // lists returns the bitmask of the default lists that hold w, ASCII case
 // insensitively, or 0.
 func (t *wordTable) lists(w string) uint8 {
-	if w == "" || !isAlpha(w[0]) {
+	if w == "" || len(w) > t.maxLen || !isAlpha(w[0]) {
 		return 0 // every default word and prefix starts with a letter
 	}
 	for h := wordHash(w); ; h = (h + 1) & (wordTableSize - 1) {
-		e := &t[h]
-		if e.word == "" {
+		switch int(t.lens[h]) {
+		case 0:
 			return 0
-		}
-		if len(e.word) == len(w) && equalFoldLower(w, e.word) {
-			return e.lists
+		case len(w):
+			if e := &t.entries[h]; equalFoldLower(w, e.word) {
+				return e.lists
+			}
 		}
 	}
 }
