@@ -144,6 +144,14 @@ func (c *Classifier) classify(tag string) (cl Class) {
 		cl.Reason = whyInvalid
 		return
 	}
+	if isDigit(tag[0]) && c.LatestAliases == nil && c.Channels == nil && c.Flavors == nil {
+		// No default word starts with a digit, and a prefix starts with a
+		// letter: the tag is a date, a version, a bare commit or nothing.
+		if !c.core(&cl, tag, 0) {
+			cl.Reason = whyUnknown
+		}
+		return
+	}
 	if c.word(&cl, tag) {
 		if cl.Form == FormFlavor {
 			cl.Variant = tag

@@ -62,3 +62,32 @@ func TestClassifyDoesNotAllocate(t *testing.T) {
 		assert.Zero(t, testing.AllocsPerRun(10, func() { _ = Classify(tag) }), tag)
 	}
 }
+
+// explicitDefaults is the zero Classifier with every list spelled out, so
+// that it takes the scanning paths the zero value skips.
+func explicitDefaults() Classifier {
+	return Classifier{Channels: DefaultChannels(), LatestAliases: DefaultLatestAliases(), Flavors: DefaultFlavors(),
+		SHAPrefixes: DefaultSHAPrefixes(), BuildPrefixes: DefaultBuildPrefixes(), PRPrefixes: DefaultPRPrefixes(),
+		PrereleaseLabels: DefaultPrereleaseLabels()}
+}
+
+func TestDefaultTableAgreesWithExplicitLists(t *testing.T) {
+	c := explicitDefaults()
+	tags := append(registryCorpus(4096), "LATEST", "Staging", "1.2.3-RC1-Alpine", "SHA-a3f2c8d", "Build-7", "MR-3",
+		"2.0.0-Milestone2", "1.0-ea", "bookworm-slim", "Rolling-alpine", "0x", "_x", "9-alpine")
+	for _, tag := range tags {
+		assert.Equal(t, c.Classify(tag), Classify(tag), tag)
+	}
+}
+
+func FuzzDefaultTableAgreesWithExplicitLists(f *testing.F) {
+	for _, s := range []string{"1.2.3", "STAGING", "sha-a3f2c8d", "1.2.3-rc1-alpine", "latest-slim", "ci-42", "9x"} {
+		f.Add(s)
+	}
+	c := explicitDefaults()
+	f.Fuzz(func(t *testing.T, tag string) {
+		if a, b := Classify(tag), c.Classify(tag); a != b {
+			t.Fatalf("Classify(%q): zero Classifier %+v, explicit lists %+v", tag, a, b)
+		}
+	})
+}
