@@ -517,20 +517,18 @@ func hexRun(s string) int {
 // hexRunMixed is hexRun, and reports whether the run holds both a digit
 // and a letter, in the same pass.
 func hexRunMixed(s string) (n int, mixed bool) {
-	var seen uint8 // bit 1: a digit, bit 2: a letter
+	// Digits and letters of a commit come in no order a branch predictor
+	// could learn: collect their classes without branching on them.
+	var seen uint8
 	for n < len(s) {
-		c := s[n]
-		switch {
-		case c-'0' < 10:
-			seen |= 1
-		case c-'a' < 6:
-			seen |= 2
-		default:
-			return n, seen == 3
+		cls := charClass[s[n]]
+		if cls&cLowerHex == 0 {
+			break
 		}
+		seen |= cls
 		n++
 	}
-	return n, seen == 3
+	return n, seen&cDigit != 0 && seen&cAlpha != 0
 }
 
 // Byte classes, looked up in one table instead of compared range by range.
