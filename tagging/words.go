@@ -114,6 +114,25 @@ func (t *wordTable) lists(w string) uint8 {
 	}
 }
 
+// comparisons returns how many string comparisons lists(w) makes.
+func (t *wordTable) comparisons(w string) int {
+	if w == "" || len(w) > t.maxLen || !isAlpha(w[0]) {
+		return 0
+	}
+	n := 0
+	for h := wordHash(w); ; h = (h + 1) & (wordTableSize - 1) {
+		switch int(t.lens[h]) {
+		case 0:
+			return n
+		case len(w):
+			n++
+			if equalFoldLower(w, t.entries[h].word) {
+				return n
+			}
+		}
+	}
+}
+
 // equalFoldLower reports whether s equals the lower-case ASCII word lw,
 // ignoring ASCII case; the lengths are equal.
 func equalFoldLower(s, lw string) bool {

@@ -91,3 +91,65 @@ func FuzzDefaultTableAgreesWithExplicitLists(f *testing.F) {
 		}
 	})
 }
+
+// TestWordLookupIsOneComparison holds the table to its purpose: looking up
+// a registry tag, or its first "-" segment, makes at most one string
+// comparison for nearly every tag, and no default word needs more than two.
+func TestWordLookupIsOneComparison(t *testing.T) {
+	corpus := registryCorpus(4096)
+	atMostOne, total := 0, 0
+	for _, tag := range corpus {
+		words := []string{tag}
+		if i := strings.IndexByte(tag, '-'); i > 0 {
+			words = append(words, tag[:i], tag[:i+1])
+		}
+		for _, w := range words {
+			total++
+			if defWords.comparisons(w) <= 1 {
+				atMostOne++
+			}
+		}
+	}
+	assert.GreaterOrEqual(t, float64(atMostOne)/float64(total), 0.95, "%d of %d lookups made at most one comparison", atMostOne, total)
+	for _, list := range [][]string{DefaultChannels(), DefaultLatestAliases(), DefaultFlavors(), DefaultSHAPrefixes(),
+		DefaultBuildPrefixes(), DefaultPRPrefixes(), DefaultPrereleaseLabels()} {
+		for _, w := range list {
+			assert.LessOrEqual(t, defWords.comparisons(w), 2, w)
+		}
+	}
+}
+
+// BenchmarkWordLookup compares the table with the scan of the default
+// lists that it replaced, on the words Classify looks up for the corpus.
+func BenchmarkWordLookup(b *testing.B) {
+	var words []string
+	for _, tag := range registryCorpus(4096) {
+		words = append(words, tag)
+		if i := strings.IndexByte(tag, '-'); i > 0 {
+			words = append(words, tag[:i])
+		}
+	}
+	lists := [][]string{DefaultLatestAliases(), DefaultChannels(), DefaultFlavors()}
+	b.Run("table", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, w := range words {
+				_ = defWords.lists(w)
+			}
+		}
+	})
+	b.Run("scan", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, w := range words {
+				for _, l := range lists {
+					for _, x := range l {
+						if len(x) == len(w) && strings.EqualFold(x, w) {
+							break
+						}
+					}
+				}
+			}
+		}
+	})
+}
