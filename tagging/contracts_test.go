@@ -124,6 +124,15 @@ func TestReservedNamesAreSkippedFromTheCI(t *testing.T) {
 			assert.Contains(t, s.Reason, `"`+tt.branch+`" gives a tag that `)
 		})
 	}
+	// A monorepo's versions carry its prefix; a bare version is still
+	// reserved, the prefixed one too, another prefix is free.
+	mono := Scheme{Rules: []Rule{{Type: RuleSemver, Pattern: "{{version}}", Prefix: "app-"}, {Type: RuleBranch}}}
+	for branch, emitted := range map[string]bool{"2.4": false, "app-2.4": false, "app-v2": false, "web-2.4": true} {
+		set, err := Derive(Facts{Branch: branch}, mono)
+		require.NoError(t, err)
+		assert.Equal(t, emitted, set.Has(branch), branch)
+	}
+
 	// With a variant the reserved name is the channel of that variant.
 	set, err := Derive(Facts{Branch: "staging", Variant: "alpine"}, rules(Rule{Type: RuleBranch}))
 	require.NoError(t, err)

@@ -876,7 +876,9 @@ func (d *deriver) reserved(r Rule, tag string, c Class) string {
 		return "reads as latest: only the latest setting (Flavor.Latest) adds it"
 	case isDigestShape(tag):
 		return "has the shape of a digest or referrers tag (<algorithm>-<hex>): no rule emits one"
-	case c.Precision > 0 && linePrefix(c.Prefix) == d.linePfx && t != RuleSemver:
+	case c.Precision > 0 && (linePrefix(c.Prefix) == "" || linePrefix(c.Prefix) == d.linePfx) && t != RuleSemver:
+		// An unprefixed version ("2.4", "v1") or one with the scheme's
+		// own version prefix: either would read as a release line.
 		return "reads as a version (" + c.Form.String() + "): only semver rules emit one, it would take over a release line"
 	case c.Form == FormSHA && t != RuleSHA && t != RuleBranchSHA && !d.cut:
 		// (A cut value ends in Sanitize's hash suffix, 8 hex digits
