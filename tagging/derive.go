@@ -186,7 +186,8 @@ const (
 // and a tag that means something only another rule may emit is not
 // emitted by a rule that does not own that meaning. Latest, its aliases
 // and bare flavor tags belong to the latest setting; version-shaped tags
-// ("2.4", "v1", "1.2.3" with the scheme's version prefix) to semver rules;
+// ("2.4", "v1", "1.2.3", and "app-2.4" when the semver rules prefix their
+// tags with "app-") to semver rules;
 // commit tags ("a3f2c8d", "fix-a3f2c8d") to sha and branch-sha rules, and
 // digest shapes ("sha256-…") to none; pull-request tags to the pr rule;
 // channel words of the Classifier ("staging", "production") and the
