@@ -38,7 +38,7 @@ type Tag struct {
 // that does not apply to a pull-request build. It also records a build
 // fact that no rule of the scheme used (Fact is set, Rule is empty).
 type Skip struct {
-	Rule   string `json:"rule,omitempty"` // the rule, as Rule.String shows it, or "latest"
+	Rule   string `json:"rule,omitempty"` // the rule, as Rule.String shows it, or "latest" or "channels"
 	Fact   string `json:"fact,omitempty"` // the unused fact: "version", "commit", "branch", "pr" or "buildID"
 	Tag    string `json:"tag,omitempty"`  // the tag it did not emit, when known
 	Reason string `json:"reason"`         // why not
@@ -58,7 +58,8 @@ type Set struct {
 	// Annotations hold the same keys and values as Labels, for OCI
 	// manifest annotations.
 	Annotations map[string]string `json:"annotations"`
-	// Skipped lists what rules decided not to emit, and why.
+	// Skipped lists what rules decided not to emit, and why, and the
+	// facts that no rule used.
 	Skipped []Skip `json:"skipped,omitempty"`
 }
 
@@ -226,7 +227,7 @@ func Derive(f Facts, s Scheme) (Set, error) {
 	}
 	for _, c := range f.Channels {
 		if d.f.PR > 0 {
-			d.skipped = append(d.skipped, Skip{Rule: "channels", Tag: c, Reason: d.prReason()})
+			d.skipped = append(d.skipped, Skip{Rule: "channels", Reason: d.cat("channel ", d.quoted(c), ": ", d.prReason())})
 			continue
 		}
 		if _, err := d.emitSanitized(Rule{Type: RuleChannel}, "channels", c, prioChannel, Channel, FormChannel, whyChannel, "channel from the build facts"); err != nil {
