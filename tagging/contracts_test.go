@@ -86,6 +86,14 @@ func TestPullRequestIsTaggedOnlyAsItself(t *testing.T) {
 	set, err := Derive(facts, DefaultScheme())
 	require.NoError(t, err)
 	assert.Equal(t, []string{"sha-a3f2c8d", "pr-17"}, set.Names())
+
+	// The pull request from a fork's main, with nothing else known.
+	for _, mode := range []LatestMode{LatestAuto, LatestAlways} {
+		set, err = Derive(Facts{PR: 17, Branch: "main", DefaultBranch: "main"},
+			Scheme{Rules: []Rule{{Type: RuleBranch}, {Type: RuleEdge}, {Type: RulePR}}, Flavor: Flavor{Latest: mode}})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"pr-17"}, set.Names(), mode)
+	}
 }
 
 func TestReservedNamesAreSkippedFromTheCI(t *testing.T) {
