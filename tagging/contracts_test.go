@@ -1,6 +1,7 @@
 package tagging
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -270,4 +271,39 @@ func TestSetByFormAndSortedLabels(t *testing.T) {
 	}
 	assert.Contains(t, set.SortedLabels(), KeyValue{Key: v1.AnnotationRevision, Value: fullSHA})
 	assert.Empty(t, Set{}.SortedLabels())
+}
+
+// FuzzBranchNeverTakesAReservedName holds the reserved-name contract for
+// any branch name: the branch comes from the CI, so it never makes Derive
+// fail, and the branch tag it gives never reads as latest, a version or a
+// commit, and is never a deployment channel.
+func FuzzBranchNeverTakesAReservedName(f *testing.F) {
+	for _, s := range []string{"main", "latest", "v1", "2.4", "staging", "a3f2c8d1", "sha256-abcdef12", "feature/x", "Latest-Alpine", "pr-3"} {
+		f.Add(s)
+	}
+	scheme := Scheme{Rules: []Rule{{Type: RuleBranch}, {Type: RuleSHA, Prefix: "sha-"}, {Type: RuleEdge}}}
+	f.Fuzz(func(t *testing.T, branch string) {
+		set, err := Derive(Facts{Branch: branch, Commit: fullSHA, DefaultBranch: "trunk"}, scheme)
+		if err != nil {
+			if errors.Is(err, ErrReservedTag) {
+				t.Fatalf("branch %q: %v", branch, err)
+			}
+			return // a branch with nothing to make a tag from
+		}
+		tag, ok := set.ByForm(FormBranch)
+		if !ok {
+			return
+		}
+		c := Classify(tag.Name)
+		switch {
+		case c.Kind == Latest:
+			t.Fatalf("branch %q gave %q, which reads as latest", branch, tag.Name)
+		case c.Precision > 0 && linePrefix(c.Prefix) == "":
+			t.Fatalf("branch %q gave %q, which reads as a version", branch, tag.Name)
+		case c.Form == FormSHA && len(tag.Name) < maxTagLen:
+			t.Fatalf("branch %q gave %q, which reads as a commit", branch, tag.Name)
+		case c.Form == FormChannel && c.Variant == "" && !isBranchChannel(tag.Name):
+			t.Fatalf("branch %q gave %q, which reads as a deployment channel", branch, tag.Name)
+		}
+	})
 }
