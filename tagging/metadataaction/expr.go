@@ -269,7 +269,9 @@ func lexExpr(b, whole string) ([]token, error) {
 	return toks, nil
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' }
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+}
 
 // isRawStatement reports whether the pattern is the single expression
 // {{raw}} (any spacing), which makes semver and pep440 keep pre-releases

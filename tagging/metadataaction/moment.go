@@ -112,7 +112,7 @@ func weekOf(t time.Time, dow, doy int) (week, year int) {
 	d := t.YearDay() - off - 1
 	w := d/7 + 1
 	if d < 0 && d%7 != 0 {
-		w = d/7 // floor, not truncation, below zero
+		w = d / 7 // floor, not truncation, below zero
 	}
 	switch {
 	case w < 1:
