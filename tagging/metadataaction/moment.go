@@ -234,8 +234,8 @@ func momentToken(t time.Time, tok string) string {
 		if y <= 0 {
 			y = 1 - y
 		}
-		if tok == "yy" {
-			return pad(y%100, 2)
+		if tok == "y" {
+			return itoa(y)
 		}
 		return pad(y, len(tok))
 	case "yo":

@@ -24,7 +24,7 @@ type semverVersion struct {
 
 func parseSemver(raw string) (semverVersion, bool) {
 	s := strings.TrimSpace(raw)
-	if len(s) > 256 {
+	if len(raw) > 256 {
 		return semverVersion{}, false
 	}
 	s = strings.TrimPrefix(s, "v")
@@ -68,6 +68,9 @@ type pepVersion struct {
 }
 
 func parsePEP440(raw string) (pepVersion, bool) {
+	if strings.TrimSpace(raw) != raw {
+		return pepVersion{}, false // the parser allows surrounding space, metadata-action's check does not
+	}
 	v, err := pep440.Parse(raw)
 	if err != nil {
 		return pepVersion{}, false
@@ -80,8 +83,8 @@ func parsePEP440(raw string) (pepVersion, bool) {
 }
 
 // clean is the normalised form: "v1.2.3rc2" is "1.2.3rc2", "1.0dev4" is
-// "1.0.dev4", a local part's separators become '.' and its numbers lose
-// leading zeros.
+// "1.0.dev4", a local part's numbers lose leading zeros and its segments
+// are joined with ',' (which the tag sanitizer then turns into '-').
 func (p pepVersion) clean() string {
 	s := p.v.String()
 	i := strings.IndexByte(s, '+')
@@ -94,7 +97,8 @@ func (p pepVersion) clean() string {
 			segs[k] = strconv.FormatUint(n, 10)
 		}
 	}
-	return s[:i] + "+" + strings.Join(segs, ".")
+	// metadata-action's library joins the local segments with ','.
+	return s[:i] + "+" + strings.Join(segs, ",")
 }
 
 // unstable reports a pre-, post- or development release.
