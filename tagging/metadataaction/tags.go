@@ -44,7 +44,7 @@ var typeAttrs = map[Type][]string{
 	TypeSHA:      {"format"},
 }
 
-// DefaultTags are the tags lines used when the tags input is empty, as
+// defaultTags are the tags lines used when the tags input is empty, as
 // metadata-action's.
 var defaultTags = []string{"type=schedule", "type=ref,event=branch", "type=ref,event=tag", "type=ref,event=pr"}
 
@@ -54,8 +54,7 @@ func DefaultTags() []string { return slices.Clone(defaultTags) }
 
 // Tag is one parsed line of the tags input. Attrs holds every attribute
 // after defaults were applied, keys lower-cased, as metadata-action keeps
-// them; Has reports whether the line itself set a key (prefix and suffix
-// set on a line, even empty, win over the flavor's).
+// them. A prefix or suffix in Attrs, even empty, wins over the flavor's.
 type Tag struct {
 	Type  Type
 	Attrs map[string]string

@@ -1,0 +1,75 @@
+package metadataaction
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func FuzzParseList(f *testing.F) {
+	for _, s := range []string{"a\nb", `type=match,"pattern=\d{1,2}"`, "\"a\"\"b\"", "# c\r\nx", "\"open", `"a"b,c`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		items, err := ParseList(s)
+		if err != nil {
+			if !strings.Contains(s, `"`) {
+				t.Fatalf("only an unclosed quote is an error, got %v for %q", err, s)
+			}
+			return
+		}
+		for _, it := range items {
+			if it == "" || it != trimJS(it) {
+				t.Fatalf("item %q is empty or untrimmed", it)
+			}
+		}
+	})
+}
+
+func FuzzParseTag(f *testing.F) {
+	for _, s := range []string{"type=semver,pattern={{version}}", "type=match,\"pattern=v(.*)\",group=1", "acustomtag", "type=ref,event=pr", "=x", "type=sha,format=long,priority=1e3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tag, err := ParseTag(s)
+		if err != nil {
+			if !strings.Contains(err.Error(), "metadataaction: tags:") {
+				t.Fatalf("error does not name the input: %v", err)
+			}
+			return
+		}
+		if tag.Type == "" || tag.Attrs["enable"] == "" || tag.Attrs["priority"] == "" {
+			t.Fatalf("defaults missing: %+v", tag)
+		}
+	})
+}
+
+func FuzzTemplate(f *testing.F) {
+	for _, s := range []string{"{{branch}}", "x-{{date 'YYYYMMDD' tz='UTC'}}", "{{~sha~}}", "{{! c }}", `\{{x}}`, "{{{tag}}}", "{{date (x)}}", "{{#if}}"} {
+		f.Add(s)
+	}
+	g := &gen{opts: Options{Now: time.Date(2020, 1, 10, 0, 30, 0, 0, time.UTC), ShortSHALength: 7},
+		ctx: Context{Ref: "refs/heads/main", SHA: "860c1904a1ce19322e91ac35af1ab07466440c37", CommitDate: time.Unix(0, 0).UTC()}}
+	sc := g.globalScope()
+	f.Fuzz(func(t *testing.T, s string) {
+		tpl, err := parseTemplate(s)
+		if err != nil {
+			return
+		}
+		out, err := tpl.eval(sc)
+		if err == nil && !strings.Contains(s, "{{") && out != s {
+			t.Fatalf("text without expressions changed: %q -> %q", s, out)
+		}
+		isRawStatement(s)
+	})
+}
+
+func FuzzFormatMoment(f *testing.F) {
+	for _, s := range []string{"YYYYMMDD", "[lit] Do MMMM", "LLLL", "\\Y", "gggg-ww", "S{9}SSSSSSSSS"} {
+		f.Add(s, int64(1578616200))
+	}
+	f.Fuzz(func(t *testing.T, format string, sec int64) {
+		tm := time.Unix(sec%(400*365*86400), 0).UTC()
+		formatMoment(tm, format, true)
+	})
+}
