@@ -66,12 +66,12 @@ func readRecords(s string) ([][]string, error) {
 				wasQuoting = true
 				if i+1 < len(s) && !isFieldEnd(s[i+1]) {
 					// A closing quote followed by more text: the
-					// relaxed reader keeps the opening quote and drops
-					// this one.
+					// relaxed reader keeps both quotes as text.
 					rest := field.String()
 					field.Reset()
 					field.WriteByte('"')
 					field.WriteString(rest)
+					field.WriteByte('"')
 				}
 				continue
 			}
@@ -109,12 +109,26 @@ func readRecords(s string) ([][]string, error) {
 func isFieldEnd(c byte) bool { return c == ',' || c == '\n' || c == '\r' }
 
 // ParseList splits a list input the way the GitHub Actions toolkit does
-// for metadata-action: the value is trimmed, each line is a CSV record
-// (relaxed quotes, so `type=match,"pattern=\d{1,2}"` keeps its comma-free
-// quoted field intact), a record of several fields is joined back with
-// ',' (its quotes removed), lines starting with '#' are comments, and
-// empty items are dropped. Each item is trimmed.
+// for metadata-action's labels and annotations: the value is trimmed,
+// each line is a CSV record (relaxed quotes: a quote inside an unquoted
+// field is text), a record of several fields is joined back with ','
+// (the quotes of quoted fields removed), lines starting with '#' are
+// comments, and empty items are dropped. Each item is trimmed.
 func ParseList(s string) ([]string, error) {
+	return parseList(s, false)
+}
+
+// ParseAttrList splits a list input whose items are read again as
+// attribute lists (tags, flavor, images). It is ParseList, except that a
+// field of a several-field record that holds a ',' or '"' keeps its
+// quotes, so `type=match,"pattern=^v\d{1,2}"` arrives as written. (The
+// toolkit drops those quotes, which splits such a pattern at its comma
+// when the tag line is read.)
+func ParseAttrList(s string) ([]string, error) {
+	return parseList(s, true)
+}
+
+func parseList(s string, requote bool) ([]string, error) {
 	s = trimJS(s)
 	if s == "" {
 		return nil, nil
@@ -125,6 +139,13 @@ func ParseList(s string) ([]string, error) {
 	}
 	out := make([]string, 0, len(recs))
 	for _, r := range recs {
+		if requote && len(r) > 1 {
+			for i, f := range r {
+				if strings.ContainsAny(f, ",\"") {
+					r[i] = `"` + strings.ReplaceAll(f, `"`, `""`) + `"`
+				}
+			}
+		}
 		item := trimJS(strings.Join(r, ","))
 		if item != "" {
 			out = append(out, item)

@@ -207,6 +207,7 @@ func TestParseList(t *testing.T) {
 		{"items are trimmed", "  a  \n\tb", []string{"a", "b"}},
 		{"quoted newline joins lines", "\"a\nb\"", []string{"a\nb"}},
 		{"empty", "   ", nil},
+		{"relaxed closing quote keeps both quotes", `"a"b,c`, []string{`"a"b,c`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ParseList(tc.in)
@@ -229,4 +230,22 @@ func TestIsRawStatementSuite(t *testing.T) {
 	for _, tc := range cases {
 		assert.Equal(t, tc.Raw, isRawStatement(tc.Pattern), tc.Pattern)
 	}
+}
+
+func TestParseAttrListKeepsQuotedCommas(t *testing.T) {
+	in := "type=match,\"pattern=^release\\d{1,2}\"\ntype=raw,\"value=a\"\"b\"\n\"type=raw,value=whole\"\n"
+	plain, err := ParseList(in)
+	require.NoError(t, err)
+	assert.Equal(t, []string{`type=match,pattern=^release\d{1,2}`, `type=raw,value=a"b`, "type=raw,value=whole"}, plain, "the toolkit's items")
+	attr, err := ParseAttrList(in)
+	require.NoError(t, err)
+	assert.Equal(t, []string{`type=match,"pattern=^release\d{1,2}"`, `type=raw,"value=a""b"`, "type=raw,value=whole"}, attr)
+
+	tag, err := ParseTag(attr[0])
+	require.NoError(t, err)
+	assert.Equal(t, `^release\d{1,2}`, tag.Attrs["pattern"])
+	assert.Empty(t, tag.Attrs["value"], "the pattern's comma no longer splits the line")
+	res, err := Generate(Inputs{Tags: attr[:1]}, Context{EventName: "push", Ref: "refs/tags/release12"}, Repo{}, Options{Now: testNow})
+	require.NoError(t, err)
+	assert.Equal(t, "release12", res.Version.Main)
 }
