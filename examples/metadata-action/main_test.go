@@ -63,6 +63,15 @@ type runResult struct {
 // directory, and parses the files it appended to.
 func runAction(t *testing.T, env map[string]string, gh *fakeGitHub) runResult {
 	t.Helper()
+	var h http.Handler
+	if gh != nil {
+		h = gh
+	}
+	return runActionAt(t, env, h, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+}
+
+func runActionAt(t *testing.T, env map[string]string, gh http.Handler, now time.Time) runResult {
+	t.Helper()
 	dir := t.TempDir()
 	full := map[string]string{
 		"GITHUB_OUTPUT": filepath.Join(dir, "output"),
@@ -80,7 +89,7 @@ func runAction(t *testing.T, env map[string]string, gh *fakeGitHub) runResult {
 	var out bytes.Buffer
 	e := environment{
 		getenv:       func(k string) string { return full[k] },
-		now:          func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) },
+		now:          func() time.Time { return now },
 		client:       &http.Client{Timeout: 5 * time.Second},
 		git:          runGit,
 		loadLocation: time.LoadLocation,
