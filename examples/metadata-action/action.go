@@ -124,7 +124,10 @@ func (a *action) run(ctx context.Context) error {
 	mctx := metadataaction.WorkflowContext(a.env.getenv("GITHUB_EVENT_NAME"), a.env.getenv("GITHUB_REF"), a.env.getenv("GITHUB_SHA"),
 		runNumber, runID, payload, metadataaction.ContextOptions{PRHeadSHA: prHead})
 
-	gh := newGitHub(a.env, a.input("github-token"))
+	gh := newGitHub(a.env, a.input("github-token"), payload)
+	if _, ok := gh.ownerRepo(); !ok {
+		a.printf("::notice::No repository is known (GITHUB_REPOSITORY is not owner/name and the payload names none): the title, description, url, source and licenses labels are empty\n")
+	}
 	if source == "git" {
 		if err := a.gitContext(ctx, &mctx); err != nil {
 			return err

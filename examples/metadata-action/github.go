@@ -22,12 +22,18 @@ type github struct {
 	token  string
 }
 
-func newGitHub(env environment, token string) *github {
+// newGitHub asks about GITHUB_REPOSITORY, or else the payload's
+// repository, as the actions toolkit does.
+func newGitHub(env environment, token string, payload metadataaction.Payload) *github {
 	api := strings.TrimRight(env.getenv("GITHUB_API_URL"), "/")
 	if api == "" {
 		api = "https://api.github.com"
 	}
-	return &github{client: env.client, api: api, repoID: env.getenv("GITHUB_REPOSITORY"), token: token}
+	id := env.getenv("GITHUB_REPOSITORY")
+	if id == "" {
+		id = payload.Repository
+	}
+	return &github{client: env.client, api: api, repoID: id, token: token}
 }
 
 // get fetches path from the API into v. Errors name the URL and the
@@ -82,8 +88,9 @@ func (g *github) ownerRepo() (string, bool) {
 	return "/repos/" + url.PathEscape(owner) + "/" + url.PathEscape(name), true
 }
 
-// repo returns the repository's facts; without GITHUB_REPOSITORY there is
-// no repository to ask about, and the labels it fills stay empty.
+// repo returns the repository's facts; without a repository to ask about
+// (no GITHUB_REPOSITORY, none in the payload) the labels it fills stay
+// empty, where metadata-action stops.
 func (g *github) repo(ctx context.Context) (metadataaction.Repo, error) {
 	var r metadataaction.Repo
 	p, ok := g.ownerRepo()

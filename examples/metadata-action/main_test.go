@@ -341,3 +341,18 @@ func TestGitContext(t *testing.T) {
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stdout, "context git")
 }
+
+func TestRepositoryFromThePayloadWithoutGitHubRepository(t *testing.T) {
+	gh := &fakeGitHub{}
+	r := runAction(t, map[string]string{
+		"GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/main",
+		"GITHUB_EVENT_PATH": writePayload(t, `{"repository": {"name": "app", "owner": {"login": "acme"}}}`),
+	}, gh)
+	require.Equal(t, 0, r.code, r.stdout)
+	assert.Contains(t, r.outputs["labels"], "org.opencontainers.image.title=app")
+	assert.NotContains(t, r.stdout, "::notice::No repository")
+
+	r = runAction(t, map[string]string{"GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/main"}, nil)
+	require.Equal(t, 0, r.code, r.stdout)
+	assert.Contains(t, r.stdout, "::notice::No repository is known")
+}

@@ -37,6 +37,9 @@ type Payload struct {
 	}
 	// DefaultBranch is repository.default_branch.
 	DefaultBranch string
+	// Repository is "owner/name" from repository.owner.login and
+	// repository.name, when the payload has both.
+	Repository string
 	// Commits are the pushed commits' ids and timestamps, head commit
 	// last when the payload has one.
 	Commits []Commit
@@ -67,6 +70,10 @@ type rawPayload struct {
 	} `json:"pull_request"`
 	Repository *struct {
 		DefaultBranch *string `json:"default_branch"`
+		Name          string  `json:"name"`
+		Owner         *struct {
+			Login string `json:"login"`
+		} `json:"owner"`
 	} `json:"repository"`
 	Commits    []rawCommit `json:"commits"`
 	HeadCommit *rawCommit  `json:"head_commit"`
@@ -105,8 +112,13 @@ func ParsePayload(data []byte) (Payload, error) {
 			p.PullRequest.HeadSHA = *pr.Head.SHA
 		}
 	}
-	if raw.Repository != nil && raw.Repository.DefaultBranch != nil {
-		p.DefaultBranch = *raw.Repository.DefaultBranch
+	if r := raw.Repository; r != nil {
+		if r.DefaultBranch != nil {
+			p.DefaultBranch = *r.DefaultBranch
+		}
+		if r.Owner != nil && r.Owner.Login != "" && r.Name != "" {
+			p.Repository = r.Owner.Login + "/" + r.Name
+		}
 	}
 	for _, c := range raw.Commits {
 		ts, _ := time.Parse(time.RFC3339, c.Timestamp)

@@ -169,7 +169,7 @@ func cutEq(s string) (string, string, bool) {
 func TestWorkflowContext(t *testing.T) {
 	p, err := ParsePayload([]byte(`{"number": 7, "pull_request": {"base": {"ref": "main"}, "head": {"sha": "abc"}},
 		"commits": [{"id": "x", "timestamp": "2024-11-13T13:42:28Z"}], "head_commit": {"id": "y", "timestamp": "2024-11-14T00:00:00+01:00"},
-		"repository": {"default_branch": "trunk"}, "base_ref": null}`))
+		"repository": {"default_branch": "trunk", "name": "app", "owner": {"login": "acme"}}, "base_ref": null}`))
 	require.NoError(t, err)
 	c := WorkflowContext("pull_request_target", "refs/heads/main", "y", 3, 4, p, ContextOptions{PRHeadSHA: true})
 	assert.Equal(t, "refs/pull/7/merge", c.Ref)
@@ -179,6 +179,7 @@ func TestWorkflowContext(t *testing.T) {
 	assert.Equal(t, "y", c.SHA, "the head sha switch is for pull request events only")
 	assert.True(t, c.CommitDate.Equal(time.Date(2024, 11, 13, 23, 0, 0, 0, time.UTC)))
 	assert.Equal(t, "trunk", c.Payload.DefaultBranch)
+	assert.Equal(t, "acme/app", c.Payload.Repository)
 
 	empty, err := ParsePayload(nil)
 	require.NoError(t, err)
