@@ -1,9 +1,12 @@
 package metadataaction
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/imagetags/imagetags/reference"
 )
 
 func FuzzParseList(f *testing.F) {
@@ -71,5 +74,36 @@ func FuzzFormatMoment(f *testing.F) {
 	f.Fuzz(func(t *testing.T, format string, sec int64) {
 		tm := time.Unix(sec%(400*365*86400), 0).UTC()
 		formatMoment(tm, format, true)
+	})
+}
+
+func FuzzGenerate(f *testing.F) {
+	for _, s := range [][3]string{
+		{"type=semver,pattern={{major}}.{{minor}}", "refs/tags/v1.2.3", "latest=auto"},
+		{"type=raw,value={{branch}}-{{sha}}", "refs/heads/feat/x", "prefix=p-,onlatest=true"},
+		{"type=match,pattern=/v(\\d)/ig,group=1", "refs/tags/v1v2", "latest=newest"},
+		{"type=pep440,pattern={{raw}}", "refs/tags/1.0rc1", "suffix=-s"},
+		{"type=ref,event=pr", "refs/pull/3/merge", ""},
+	} {
+		f.Add(s[0], s[1], s[2])
+	}
+	opts := Options{Now: time.Date(2020, 1, 10, 0, 30, 0, 0, time.UTC), ExistingTags: []string{"1.3.0", "2"}}
+	f.Fuzz(func(t *testing.T, tagLine, ref, flavor string) {
+		in := Inputs{Images: []string{"ghcr.io/acme/app"}, Tags: []string{tagLine}}
+		if flavor != "" {
+			in.Flavor = []string{flavor}
+		}
+		res, err := Generate(in, Context{EventName: "push", Ref: ref, SHA: "860c1904a1ce19322e91ac35af1ab07466440c37"}, Repo{}, opts)
+		if err != nil {
+			return
+		}
+		for _, n := range res.TagNames {
+			if reference.ValidateTag(n) != nil {
+				t.Fatalf("invalid tag %q from %q on %q", n, tagLine, ref)
+			}
+		}
+		if !json.Valid(res.JSON()) || !json.Valid(res.BakeFile()) {
+			t.Fatalf("outputs are not JSON")
+		}
 	})
 }

@@ -78,11 +78,15 @@ type Result struct {
 	Annotations []string
 	// AnnotationLevels are the levels the annotations output is given.
 	AnnotationLevels []string
-	BakeTarget       string
-	SepTags          string
-	SepLabels        string
-	SepAnnotations   string
-	Warnings         []string
+	// BakeTarget names the target of the bake files.
+	BakeTarget string
+	// SepTags, SepLabels and SepAnnotations join the lines of the text
+	// outputs (see Outputs).
+	SepTags        string
+	SepLabels      string
+	SepAnnotations string
+	// Warnings are the notes metadata-action would log as warnings.
+	Warnings []string
 }
 
 // gen holds one evaluation.
