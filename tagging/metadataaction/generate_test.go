@@ -189,3 +189,17 @@ func TestWorkflowContext(t *testing.T) {
 	_, err = ParsePayload([]byte(`[`))
 	require.Error(t, err)
 }
+
+func TestEdgeWithoutRepositoryFacts(t *testing.T) {
+	ctx := Context{EventName: "push", Ref: "refs/heads/trunk", Payload: Payload{DefaultBranch: "trunk"}}
+	res, err := Generate(Inputs{Tags: []string{"type=edge"}}, ctx, Repo{}, Options{Now: testNow})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"edge"}, res.TagNames, "the payload's default branch stands in for the API's")
+
+	ctx.Payload = Payload{}
+	res, err = Generate(Inputs{Tags: []string{"type=edge"}}, ctx, Repo{}, Options{Now: testNow})
+	require.NoError(t, err)
+	assert.Empty(t, res.TagNames)
+	require.Len(t, res.Warnings, 1)
+	assert.Contains(t, res.Warnings[0], "type=edge,branch=main")
+}

@@ -309,6 +309,15 @@ func (g *gen) rule(t Tag) error {
 		if branch == "" {
 			branch = g.repo.DefaultBranch
 		}
+		if branch == "" {
+			// No repository facts (another CI, context git): the
+			// payload may still name the default branch.
+			branch = g.ctx.Payload.DefaultBranch
+		}
+		if branch == "" {
+			g.warn("type=edge has no default branch to compare with (no repository facts); write type=edge,branch=main")
+			return nil
+		}
 		if branch != strings.TrimPrefix(ref, "refs/heads/") {
 			return nil
 		}

@@ -241,9 +241,12 @@ func ParseTags(lines []string) ([]Tag, error) {
 // Latest is the flavor's latest setting.
 type Latest string
 
-// The latest settings. LatestNewest is this package's opt-in: latest only
-// when the version is a stable semver (or PEP 440) release that is not
-// older than any stable release among Options.ExistingTags.
+// The latest settings, as metadata-action's, and LatestNewest, this
+// package's opt-in: it is auto, except that nothing moves back to an older
+// release. latest stays off when a stable release among
+// Options.ExistingTags is newer than the version (semver, or PEP 440 for
+// pep440 rules), and a semver or pep440 rule's tag (such as {{major}}) is
+// left out when a newer existing release renders the same tag.
 const (
 	LatestAuto   Latest = "auto"
 	LatestTrue   Latest = "true"
