@@ -1,6 +1,7 @@
 package metadataaction
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -114,9 +115,11 @@ func TestLatestNewest(t *testing.T) {
 		{"newest ignores newer pre-releases and non-versions", "latest=newest", "refs/tags/v2.1.0", []string{"3.0.0-rc.1", "main", "sha-abc"}, []string{"2.1.0", "2.1", "2", "latest"}},
 		{"newest with v-prefixed existing tags", "latest=newest", "refs/tags/v1.2.6", []string{"v1.3.0"}, []string{"1.2.6", "1.2"}},
 		{"a pre-release never gets latest", "latest=newest", "refs/tags/v3.0.0-rc.2", nil, []string{"3.0.0-rc.2"}},
+		{"existing tags carry the flavor's affixes", "latest=newest\nprefix=v\nsuffix=-alpine", "refs/tags/v1.2.6", []string{"v1.3.0-alpine", "v1-alpine", "1.9.0"}, []string{"v1.2.6-alpine", "v1.2-alpine"}},
+		{"tags of other flavors do not count", "latest=newest\nsuffix=-alpine", "refs/tags/v1.2.6", []string{"1.3.0", "1"}, []string{"1.2.6-alpine", "1.2-alpine", "1-alpine", "latest"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := Generate(Inputs{Tags: tags, Flavor: []string{tc.flavor}},
+			res, err := Generate(Inputs{Tags: tags, Flavor: strings.Split(tc.flavor, "\n")},
 				Context{EventName: "push", Ref: tc.ref, SHA: testSHA}, Repo{}, Options{Now: testNow, ExistingTags: tc.existing})
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, res.TagNames)

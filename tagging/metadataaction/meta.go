@@ -106,7 +106,8 @@ type gen struct {
 // newestCheck is what latest=newest needs about the rule that decided
 // latest: its version, to compare with the existing tags.
 type newestCheck struct {
-	newer func(existing string) bool
+	existing []string // the existing tags without the rule's prefix and suffix
+	newer    func(existing string) bool
 }
 
 // Generate evaluates metadata-action's inputs in a context and returns
@@ -238,7 +239,7 @@ func (g *gen) version(tags []Tag) error {
 		v.Partial = []string{}
 	}
 	if g.flavor.Latest == LatestNewest && v.Latest && g.latestFrom != nil {
-		for _, e := range g.opts.ExistingTags {
+		for _, e := range g.latestFrom.existing {
 			if g.latestFrom.newer(e) {
 				v.Latest = false
 				g.warn("latest stays where it is: the existing tag ", e, " is a newer release than ", v.Main)
@@ -294,7 +295,7 @@ func (g *gen) rule(t Tag) error {
 				return nil
 			}
 			name := strings.TrimPrefix(ref, "refs/tags/")
-			return g.setValue(t, name, g.autoLatest(true), semverNewer(name))
+			return g.setValue(t, name, g.autoLatest(true), g.semverNewer(t, name))
 		default:
 			if !strings.HasPrefix(ref, "refs/pull/") {
 				return nil
@@ -397,7 +398,7 @@ func (g *gen) semverRule(t Tag, vraw string) error {
 	if err != nil {
 		return err
 	}
-	if g.flavor.Latest == LatestNewest && g.movesBack(pattern, out, func(e string) (scope, bool) {
+	if g.flavor.Latest == LatestNewest && g.movesBack(t, pattern, out, func(e string) (scope, bool) {
 		ev, ok := parseSemver(e)
 		if !ok || ev.v.Prerelease() != "" || !ev.v.GreaterThan(sv.v) {
 			return scope{}, false
@@ -406,7 +407,7 @@ func (g *gen) semverRule(t Tag, vraw string) error {
 	}) {
 		return nil
 	}
-	return g.setValue(t, out, g.autoLatest(true), &newestCheck{newer: func(e string) bool {
+	return g.setValue(t, out, g.autoLatest(true), &newestCheck{existing: g.existingVersions(t), newer: func(e string) bool {
 		ev, ok := parseSemver(e)
 		return ok && ev.v.Prerelease() == "" && ev.v.GreaterThan(sv.v)
 	}})
@@ -430,7 +431,7 @@ func (g *gen) pep440Rule(t Tag, vraw string) error {
 	if err != nil {
 		return err
 	}
-	if g.flavor.Latest == LatestNewest && g.movesBack(pattern, out, func(e string) (scope, bool) {
+	if g.flavor.Latest == LatestNewest && g.movesBack(t, pattern, out, func(e string) (scope, bool) {
 		ev, ok := parsePEP440(e)
 		if !ok || ev.unstable() || !ev.v.GreaterThan(pv.v) {
 			return scope{}, false
@@ -439,7 +440,7 @@ func (g *gen) pep440Rule(t Tag, vraw string) error {
 	}) {
 		return nil
 	}
-	return g.setValue(t, out, g.autoLatest(true), &newestCheck{newer: func(e string) bool {
+	return g.setValue(t, out, g.autoLatest(true), &newestCheck{existing: g.existingVersions(t), newer: func(e string) bool {
 		ev, ok := parsePEP440(e)
 		return ok && !ev.unstable() && ev.v.GreaterThan(pv.v)
 	}})
@@ -449,8 +450,8 @@ func (g *gen) pep440Rule(t Tag, vraw string) error {
 // newer stable release whose rendering of the same pattern is the same
 // tag: then that tag already points at the newer release and must not
 // move back to this one.
-func (g *gen) movesBack(pattern, out string, newer func(string) (scope, bool)) bool {
-	for _, e := range g.opts.ExistingTags {
+func (g *gen) movesBack(t Tag, pattern, out string, newer func(string) (scope, bool)) bool {
+	for _, e := range g.existingVersions(t) {
 		sc, ok := newer(e)
 		if !ok {
 			continue
@@ -465,12 +466,12 @@ func (g *gen) movesBack(pattern, out string, newer func(string) (scope, bool)) b
 
 // semverNewer compares a git tag that is a semver with existing tags for
 // latest=newest; nil when the tag is not a semver.
-func semverNewer(name string) *newestCheck {
+func (g *gen) semverNewer(t Tag, name string) *newestCheck {
 	sv, ok := parseSemver(name)
 	if !ok {
 		return nil
 	}
-	return &newestCheck{newer: func(e string) bool {
+	return &newestCheck{existing: g.existingVersions(t), newer: func(e string) bool {
 		ev, ok := parseSemver(e)
 		return ok && ev.v.Prerelease() == "" && ev.v.GreaterThan(sv.v)
 	}}
@@ -506,38 +507,59 @@ func (g *gen) matchRule(t Tag) error {
 		g.warn("Group ", t.Attrs["group"], " does not exist for ", pattern, " pattern.")
 		return nil
 	}
-	return g.setValue(t, *groups[gi], g.autoLatest(true), semverNewer(*groups[gi]))
+	return g.setValue(t, *groups[gi], g.autoLatest(true), g.semverNewer(t, *groups[gi]))
+}
+
+// affixes returns the prefix and suffix a rule's tags get: the rule's own
+// when it sets them (even empty), else the flavor's.
+func (g *gen) affixes(t Tag) (prefix, suffix string, err error) {
+	if p, ok := t.Attrs["prefix"]; ok {
+		if prefix, err = g.global(p); err != nil {
+			return "", "", err
+		}
+	} else if g.flavor.Prefix != "" {
+		if prefix, err = g.global(g.flavor.Prefix); err != nil {
+			return "", "", wrap("flavor", "prefix="+g.flavor.Prefix, err)
+		}
+	}
+	if p, ok := t.Attrs["suffix"]; ok {
+		if suffix, err = g.global(p); err != nil {
+			return "", "", err
+		}
+	} else if g.flavor.Suffix != "" {
+		if suffix, err = g.global(g.flavor.Suffix); err != nil {
+			return "", "", wrap("flavor", "suffix="+g.flavor.Suffix, err)
+		}
+	}
+	return prefix, suffix, nil
+}
+
+// existingVersions returns the existing tags as the rule would have
+// written them, its prefix and suffix taken off (a tag without them is
+// another rule's, and left out), for latest=newest.
+func (g *gen) existingVersions(t Tag) []string {
+	prefix, suffix, err := g.affixes(t)
+	if err != nil {
+		return nil
+	}
+	prefix, suffix = sanitizeTag(prefix), sanitizeTag(suffix)
+	var out []string
+	for _, e := range g.opts.ExistingTags {
+		if len(e) > len(prefix)+len(suffix) && strings.HasPrefix(e, prefix) && strings.HasSuffix(e, suffix) {
+			out = append(out, e[len(prefix):len(e)-len(suffix)])
+		}
+	}
+	return out
 }
 
 // setValue adds the rule's (or the flavor's) prefix and suffix, then
 // records the tag.
 func (g *gen) setValue(t Tag, val string, latest bool, nc *newestCheck) error {
-	if p, ok := t.Attrs["prefix"]; ok {
-		s, err := g.global(p)
-		if err != nil {
-			return err
-		}
-		val = s + val
-	} else if g.flavor.Prefix != "" {
-		s, err := g.global(g.flavor.Prefix)
-		if err != nil {
-			return wrap("flavor", "prefix="+g.flavor.Prefix, err)
-		}
-		val = s + val
+	prefix, suffix, err := g.affixes(t)
+	if err != nil {
+		return err
 	}
-	if p, ok := t.Attrs["suffix"]; ok {
-		s, err := g.global(p)
-		if err != nil {
-			return err
-		}
-		val += s
-	} else if g.flavor.Suffix != "" {
-		s, err := g.global(g.flavor.Suffix)
-		if err != nil {
-			return wrap("flavor", "suffix="+g.flavor.Suffix, err)
-		}
-		val += s
-	}
+	val = prefix + val + suffix
 	if val == "" {
 		return nil
 	}
