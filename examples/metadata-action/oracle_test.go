@@ -60,6 +60,7 @@ func TestOutputsAreMetadataActionsBytes(t *testing.T) {
 		Env      map[string]string `json:"env"`
 		Payload  json.RawMessage   `json:"payload"`
 		Status   int               `json:"status"`
+		Error    string            `json:"error"`
 		Outputs  map[string]string `json:"outputs"`
 		Exported []string          `json:"exported"`
 		Bake     map[string]string `json:"bake"`
@@ -88,6 +89,11 @@ func TestOutputsAreMetadataActionsBytes(t *testing.T) {
 				return
 			}
 			require.Equal(t, tc.Status, r.code, r.stdout)
+			if tc.Status != 0 {
+				assert.Contains(t, r.stdout, "::error::")
+				assert.Empty(t, r.outputs, "metadata-action wrote nothing, nor may the program")
+				return
+			}
 			for name, path := range r.outputs {
 				if strings.HasPrefix(name, "bake-file") {
 					got, err := os.ReadFile(path)
