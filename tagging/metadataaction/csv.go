@@ -151,6 +151,9 @@ func parseList(s string, requote bool) ([]string, error) {
 			out = append(out, item)
 		}
 	}
+	if len(out) == 0 {
+		return nil, nil
+	}
 	return out, nil
 }
 

@@ -249,3 +249,28 @@ func TestParseAttrListKeepsQuotedCommas(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "release12", res.Version.Main)
 }
+
+// testdata/list_oracle.json holds what the toolkit's list reading (the
+// csv-parse library with the options metadata-action passes) gives for
+// awkward inputs.
+func TestParseListAgreesWithTheToolkit(t *testing.T) {
+	var cases []struct {
+		Input string          `json:"input"`
+		Want  json.RawMessage `json:"want"`
+	}
+	readCases(t, "list_oracle.json", &cases)
+	require.NotEmpty(t, cases)
+	for _, tc := range cases {
+		got, err := ParseList(tc.Input)
+		var want []string
+		if json.Unmarshal(tc.Want, &want) != nil {
+			assert.Error(t, err, "%q", tc.Input)
+			continue
+		}
+		require.NoError(t, err, "%q", tc.Input)
+		if len(want) == 0 {
+			want = nil
+		}
+		assert.Equal(t, want, got, "%q", tc.Input)
+	}
+}
