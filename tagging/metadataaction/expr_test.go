@@ -99,6 +99,8 @@ func TestDateExpressions(t *testing.T) {
 		{value: "{{date}}", err: "needs a format in quotes"},
 		{value: "{{date 'a' 'b'}}", err: "takes one format"},
 		{value: "{{date branch}}", err: "names a value"},
+		{value: "{{date 20240101}}", err: "is not a string"},
+		{value: "{{date true}}", err: "is not a string"},
 	} {
 		t.Run(tc.value, func(t *testing.T) {
 			opts := Options{Now: now, LoadLocation: time.LoadLocation}

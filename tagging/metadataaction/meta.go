@@ -709,8 +709,22 @@ func (g *gen) dateHelper(t time.Time) helper {
 		if !p.quoted && g.globalNames()[p.str] {
 			return "", exprErrf("the format ", p.str, " names a value; write the format in quotes, such as 'YYYYMMDD'")
 		}
+		if !p.quoted && isLiteral(p.str) {
+			return "", exprErrf("the format ", p.str, " is not a string; write the format in quotes, such as 'YYYYMMDD'")
+		}
 		return formatMoment(t.In(loc), p.str, p.quoted), nil
 	}
+}
+
+// isLiteral reports a bare word Handlebars reads as a number, boolean,
+// null or undefined rather than a name.
+func isLiteral(w string) bool {
+	switch w {
+	case "true", "false", "null", "undefined":
+		return true
+	}
+	_, err := strconv.ParseFloat(w, 64)
+	return err == nil
 }
 
 func (g *gen) globalNames() map[string]bool {
