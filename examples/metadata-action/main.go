@@ -25,7 +25,8 @@
 // metadata-action's do; without GITHUB_REPOSITORY those labels are empty.
 //
 // Exit status: 0 on success, 1 on any error, which is printed as a
-// workflow error line naming the input.
+// workflow error line naming the input, 2 when given arguments (--help
+// prints the variables it reads).
 package main
 
 import (
@@ -48,8 +49,22 @@ func main() {
 		loadLocation: time.LoadLocation,
 		dir:          ".",
 	}
-	os.Exit(run(context.Background(), env, os.Stdout))
+	os.Exit(run(context.Background(), os.Args[1:], env, os.Stdout))
 }
+
+const usage = `metadata-action: docker/metadata-action's inputs and outputs, as a GitHub Actions step.
+
+It takes no arguments. Configure it as the action is configured:
+  INPUT_IMAGES, INPUT_TAGS, INPUT_FLAVOR, INPUT_LABELS, INPUT_ANNOTATIONS  list inputs, one item per line
+  INPUT_SEP-TAGS, INPUT_SEP-LABELS, INPUT_SEP-ANNOTATIONS, INPUT_BAKE-TARGET
+  INPUT_CONTEXT (workflow or git), INPUT_GITHUB-TOKEN, INPUT_EXISTING-TAGS (for flavor latest=newest)
+  GITHUB_EVENT_NAME, GITHUB_REF, GITHUB_SHA, GITHUB_REPOSITORY, GITHUB_EVENT_PATH, GITHUB_API_URL
+  DOCKER_METADATA_PR_HEAD_SHA, DOCKER_METADATA_ANNOTATIONS_LEVELS, DOCKER_METADATA_SHORT_SHA_LENGTH,
+  DOCKER_METADATA_SET_OUTPUT_ENV, SOURCE_DATE_EPOCH, RUNNER_TEMP
+Outputs are appended to GITHUB_OUTPUT (standard output when unset).
+
+Exit status: 0 on success, 1 when an input or the environment is wrong, 2 when given arguments.
+`
 
 // environment is what the program takes from the outside world, so
 // tests can replace it.
@@ -62,7 +77,16 @@ type environment struct {
 	dir          string
 }
 
-func run(ctx context.Context, env environment, stdout io.Writer) int {
+func run(ctx context.Context, args []string, env environment, stdout io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "-h", "-help", "--help", "help":
+			fmt.Fprint(stdout, usage)
+			return 0
+		}
+		fmt.Fprintf(stdout, "::error::metadata-action takes no arguments (got %q); configure it with INPUT_* variables, see --help\n", args[0])
+		return 2
+	}
 	a := &action{env: env, out: stdout}
 	if err := a.run(ctx); err != nil {
 		fmt.Fprintf(stdout, "::error::%s\n", escapeData(err.Error()))

@@ -95,7 +95,7 @@ func runActionAt(t *testing.T, env map[string]string, gh http.Handler, now time.
 		loadLocation: time.LoadLocation,
 		dir:          full["TEST_GIT_DIR"],
 	}
-	code := run(context.Background(), e, &out)
+	code := run(context.Background(), nil, e, &out)
 	return runResult{code: code, stdout: out.String(), outputs: parseFileCommands(t, full["GITHUB_OUTPUT"]), envVars: parseFileCommands(t, full["GITHUB_ENV"])}
 }
 
@@ -355,4 +355,14 @@ func TestRepositoryFromThePayloadWithoutGitHubRepository(t *testing.T) {
 	r = runAction(t, map[string]string{"GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/main"}, nil)
 	require.Equal(t, 0, r.code, r.stdout)
 	assert.Contains(t, r.stdout, "::notice::No repository is known")
+}
+
+func TestHelpAndArguments(t *testing.T) {
+	var out bytes.Buffer
+	e := environment{getenv: func(string) string { return "" }, now: time.Now}
+	assert.Equal(t, 0, run(context.Background(), []string{"--help"}, e, &out))
+	assert.Contains(t, out.String(), "INPUT_TAGS")
+	out.Reset()
+	assert.Equal(t, 2, run(context.Background(), []string{"--tags", "x"}, e, &out))
+	assert.Contains(t, out.String(), "takes no arguments")
 }
