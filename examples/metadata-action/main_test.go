@@ -329,6 +329,8 @@ func TestGitContext(t *testing.T) {
 	tags := "type=ref,event=branch\ntype=semver,pattern={{version}}\ntype=raw,value=c-{{commit_date 'YYYYMMDD-HHmm'}}\ntype=sha"
 	r := runAction(t, map[string]string{"INPUT_CONTEXT": "git", "INPUT_TAGS": tags, "TEST_GIT_DIR": dir, "SOURCE_DATE_EPOCH": "1700000000"}, nil)
 	require.Equal(t, 0, r.code, r.stdout)
+	// metadata-action run with context: git on the same checkout gives the
+	// same tag names.
 	assert.Equal(t, "trunk\nc-20240501-1000\nsha-"+sha[:7], r.outputs["tag-names"], "a branch checkout")
 	assert.Contains(t, r.outputs["labels"], "org.opencontainers.image.revision="+sha)
 
