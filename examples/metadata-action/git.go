@@ -74,7 +74,12 @@ func gitRef(git func(...string) (string, error)) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		refs := strings.Fields(out)
+		var refs []string
+		for _, r := range strings.Fields(out) {
+			if strings.HasPrefix(r, "refs/tags/") {
+				refs = append(refs, r)
+			}
+		}
 		sort.SliceStable(refs, func(i, j int) bool { return len(refs[i]) > len(refs[j]) })
 		for _, r := range refs {
 			t := "tag: " + strings.TrimPrefix(r, "refs/tags/")

@@ -110,3 +110,41 @@ func FuzzGenerate(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParsePayload(f *testing.F) {
+	for _, s := range []string{`{"number": 7, "pull_request": {"base": {"ref": "main"}, "head": {"sha": "abc"}}}`, `{"commits": [{"id": "x", "timestamp": "2024-11-13T13:42:28Z"}]}`, `{"base_ref": null, "repository": {"name": "a", "owner": {"login": "b"}}}`, `[]`, ``} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := ParsePayload(data)
+		if err != nil {
+			return
+		}
+		c := WorkflowContext("pull_request_target", "refs/heads/main", "x", 1, 2, p, ContextOptions{PRHeadSHA: true})
+		if !strings.HasPrefix(c.Ref, "refs/pull/") {
+			t.Fatalf("pull_request_target ref %q", c.Ref)
+		}
+	})
+}
+
+func FuzzParseFlavorAndImages(f *testing.F) {
+	for _, s := range []string{"latest=auto", "prefix=dev-,onlatest=true", "suffix=-a,onlatest=false", "name=ghcr.io/a/b,enable=false", "a/b,c/d", "=", ",,"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		if fl, err := ParseFlavor([]string{line}); err == nil {
+			switch fl.Latest {
+			case LatestAuto, LatestTrue, LatestFalse, LatestNewest:
+			default:
+				t.Fatalf("latest %q", fl.Latest)
+			}
+		}
+		if ims, err := ParseImages([]string{line}); err == nil {
+			for _, im := range ims {
+				if im.Name == "" {
+					t.Fatalf("empty image name from %q", line)
+				}
+			}
+		}
+	})
+}
