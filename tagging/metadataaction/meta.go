@@ -1,6 +1,7 @@
 package metadataaction
 
 import (
+	"errors"
 	"regexp"
 	"slices"
 	"strconv"
@@ -181,13 +182,15 @@ func or(s, def string) string {
 	return s
 }
 
+var errHasTag = errors.New("it has a tag or digest; the tags are added to it")
+
 func checkImage(name string) error {
 	r, err := reference.Parse(name)
 	if err != nil {
 		return err
 	}
 	if r.HasTag() || r.IsPinned() {
-		return &Error{Input: "images", Line: name, Reason: "has a tag or digest", Err: ErrInvalidTag}
+		return errHasTag
 	}
 	return nil
 }
