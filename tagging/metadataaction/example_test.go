@@ -74,3 +74,21 @@ func ExampleResult_JSON() {
 	// Output:
 	// {"tags":["acme/app:main"],"tag-names":["main"],"labels":{"org.opencontainers.image.created":"2024-03-01T12:00:00.000Z","org.opencontainers.image.description":"","org.opencontainers.image.licenses":"","org.opencontainers.image.revision":"abc","org.opencontainers.image.source":"","org.opencontainers.image.title":"app","org.opencontainers.image.url":"","org.opencontainers.image.version":"main"},"annotations":["manifest:org.opencontainers.image.created=2024-03-01T12:00:00.000Z","manifest:org.opencontainers.image.description=","manifest:org.opencontainers.image.licenses=","manifest:org.opencontainers.image.revision=abc","manifest:org.opencontainers.image.source=","manifest:org.opencontainers.image.title=app","manifest:org.opencontainers.image.url=","manifest:org.opencontainers.image.version=main"]}
 }
+
+func ExampleWorkflowContext() {
+	payload, err := metadataaction.ParsePayload([]byte(`{"number": 42, "pull_request": {"head": {"sha": "1111111222222233333334444444555555566666"}, "base": {"ref": "main"}}}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// pull_request_target runs on the base branch; metadata-action reads it
+	// as the pull request, and DOCKER_METADATA_PR_HEAD_SHA=true takes the
+	// head commit.
+	ctx := metadataaction.WorkflowContext("pull_request_target", "refs/heads/main", "860c1904a1ce19322e91ac35af1ab07466440c37", 15, 123, payload,
+		metadataaction.ContextOptions{PRHeadSHA: true})
+	res, _ := metadataaction.Generate(metadataaction.Inputs{Tags: []string{"type=ref,event=pr", "type=sha", "type=raw,value=base-{{base_ref}}"}},
+		ctx, metadataaction.Repo{}, metadataaction.Options{Now: time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)})
+	fmt.Println(ctx.Ref, res.TagNames)
+	// Output:
+	// refs/pull/42/merge [pr-42 base-main sha-1111111]
+}
