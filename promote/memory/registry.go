@@ -41,8 +41,8 @@ func (r *Registry) Resolve(ctx context.Context, ref reference.Reference) (ocispe
 		if err := r.begin(ctx, OpResolve, ref.Repository()); err != nil {
 			return ocispec.Descriptor{}, err
 		}
-		if v, ok := r.byRef.Load(ref.String()[len(ref.Registry())+1:]); ok {
-			return v.(*tagSlot).m.Load().desc, nil
+		if m := r.tags.get(ref.String()[len(ref.Registry())+1:]); m != nil {
+			return m.desc, nil
 		}
 		m, err := r.find(ref.Repository(), ref.Tag())
 		if err != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"slices"
 	"strings"
 
 	"github.com/opencontainers/go-digest"
@@ -88,9 +87,6 @@ func (r *Registry) Seed(images ...Image) ([]digest.Digest, error) {
 			}
 		}
 		for _, t := range img.Tags {
-			if _, ok := rp.tag(t); !ok {
-				rp.insertSorted(t)
-			}
 			r.storeTagLocked(rp, img.Repository, t, topManifest)
 		}
 		r.mu.Unlock()
@@ -198,10 +194,4 @@ func tarFile(name, content string) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-func (rp *repository) insertSorted(tag string) {
-	if i, found := slices.BinarySearch(rp.sorted, tag); !found {
-		rp.sorted = slices.Insert(rp.sorted, i, tag)
-	}
 }

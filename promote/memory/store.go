@@ -14,6 +14,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/tidwall/btree"
 
 	"github.com/imagetags/imagetags/promote"
 )
@@ -75,7 +76,7 @@ type Event struct {
 // New. A Registry is safe for concurrent use by many goroutines.
 type Registry struct {
 	mu      sync.RWMutex
-	repos   atomic.Pointer[map[string]*repository] // copied on write under mu, read without it
+	repos   map[string]*repository // under mu
 	rules   []Rule
 	events  eventLog
 	uploads map[string]*upload
@@ -87,10 +88,10 @@ type Registry struct {
 
 	calls [len(allOps)]atomic.Int64 // indexed by Op.index
 
-	// byRef maps "repository:tag" to the tag's slot in its repository,
-	// so that resolving a tag is one lock-free lookup. It changes under mu
-	// together with the repositories' own tag maps.
-	byRef sync.Map
+	// tags maps "repository:tag" to the manifest, for every tag of every
+	// repository, so that resolving a tag is one lock-free lookup. It
+	// changes under mu together with the repositories' ordered tag sets.
+	tags tagIndex
 }
 
 // eventLog stores events in fixed-size blocks, so that appending never
@@ -120,10 +121,11 @@ func (l *eventLog) all() []Event {
 }
 
 type repository struct {
+	name      string
+	index     *tagIndex // the registry's, where the tags point
 	manifests map[digest.Digest]*manifest
 	blobs     map[digest.Digest][]byte
-	tags      sync.Map // tag to its *tagSlot; changed under mu, read without it
-	sorted    []string // the keys of tags, sorted
+	sorted    btree.Set[string] // the tag names, in order for listing
 }
 
 type manifest struct {
@@ -136,7 +138,9 @@ type manifest struct {
 // New returns an empty registry.
 func New() *Registry {
 	return &Registry{
+		repos:   map[string]*repository{},
 		uploads: map[string]*upload{},
+		tags:    newTagIndex(),
 	}
 }
 
@@ -191,30 +195,23 @@ func (r *Registry) begin(ctx context.Context, op Op, repo string) error {
 	return nil
 }
 
-// repoLocked returns the named repository or nil. Despite its name it is
-// also safe without r.mu, for lock-free reads of tags.
+// repoLocked returns the named repository or nil; r.mu must be held.
 func (r *Registry) repoLocked(name string) *repository {
-	m := r.repos.Load()
-	if m == nil {
-		return nil
-	}
-	return (*m)[name]
+	return r.repos[name]
 }
 
+// repoForWriteLocked returns the named repository, creating it when it
+// does not exist; r.mu must be held for writing.
 func (r *Registry) repoForWriteLocked(name string) *repository {
-	rp := r.repoLocked(name)
+	rp := r.repos[name]
 	if rp == nil {
 		rp = &repository{
+			name:      name,
+			index:     &r.tags,
 			manifests: map[digest.Digest]*manifest{},
 			blobs:     map[digest.Digest][]byte{},
 		}
-		next := map[string]*repository{name: rp}
-		if cur := r.repos.Load(); cur != nil {
-			for k, v := range *cur {
-				next[k] = v
-			}
-		}
-		r.repos.Store(&next)
+		r.repos[name] = rp
 	}
 	return rp
 }
@@ -232,46 +229,29 @@ func (rp *repository) tagDigest(tag string) (digest.Digest, bool) {
 	return m.desc.Digest, true
 }
 
-// tagSlot holds where one tag points. Moving an existing tag swaps the
-// pointer in its slot, which allocates nothing.
-type tagSlot struct{ m atomic.Pointer[manifest] }
-
 // storeTagLocked points tag of repository repo at m; r.mu must be held
-// for writing.
+// for writing. Moving an existing tag allocates nothing; a new tag costs
+// O(log n) in its repository's ordered set.
 func (r *Registry) storeTagLocked(rp *repository, repo, tag string, m *manifest) {
-	if v, ok := rp.tags.Load(tag); ok {
-		v.(*tagSlot).m.Store(m)
-		return
+	if r.tags.set(repo, tag, m) {
+		rp.sorted.Insert(tag)
 	}
-	slot := new(tagSlot)
-	slot.m.Store(m)
-	rp.tags.Store(tag, slot)
-	r.byRef.Store(repo+":"+tag, slot)
 }
 
 // deleteTagLocked removes tag from repository repo; r.mu must be held for
 // writing.
 func (r *Registry) deleteTagLocked(rp *repository, repo, tag string) {
-	rp.tags.Delete(tag)
-	r.byRef.Delete(repo + ":" + tag)
-	if i, found := slices.BinarySearch(rp.sorted, tag); found {
-		rp.sorted = slices.Delete(rp.sorted, i, i+1)
+	if r.tags.remove(repo, tag) {
+		rp.sorted.Delete(tag)
 	}
 }
 
-// tag returns the manifest tag points at. It is safe without r.mu: tags
-// live in a sync.Map of atomic slots, and manifests never change once
+// tag returns the manifest tag points at. It is safe without r.mu: the
+// tag index is read without locks, and manifests never change once
 // stored.
 func (rp *repository) tag(tag string) (*manifest, bool) {
-	v, ok := rp.tags.Load(tag)
-	if !ok {
-		return nil, false
-	}
-	slot, ok := v.(*tagSlot)
-	if !ok {
-		return nil, false
-	}
-	return slot.m.Load(), true
+	m := rp.index.lookup(rp.name, tag)
+	return m, m != nil
 }
 
 // resolve finds the manifest a tag or digest names in repo.
@@ -285,16 +265,12 @@ func (r *Registry) resolve(ctx context.Context, op Op, repo, ref string) (*manif
 // find is resolve without counting the call or applying faults.
 func (r *Registry) find(repo, ref string) (*manifest, error) {
 	if !strings.Contains(ref, ":") {
-		// By tag: the repository map is copied on write and tags live
-		// in a sync.Map, so the hot path takes no lock.
-		rp := r.repoLocked(repo)
-		if rp == nil {
-			return nil, &nameUnknownError{repo}
-		}
-		if m, ok := rp.tag(ref); ok {
+		// By tag: the tag index is read without a lock. Only a miss
+		// takes the lock, to tell a missing tag from a missing
+		// repository.
+		if m := r.tags.lookup(repo, ref); m != nil {
 			return m, nil
 		}
-		return nil, notFound("tag %q in repository %q", ref, repo)
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -361,8 +337,6 @@ func (r *Registry) setTagLocked(rp *repository, repo, tag string, m *manifest, o
 		if err := r.immutableLocked(repo, tag); err != nil {
 			return err
 		}
-	} else {
-		rp.insertSorted(tag)
 	}
 	r.storeTagLocked(rp, repo, tag, m)
 	r.logLocked(Event{Op: OpTag, Repository: repo, Tag: tag, Digest: d, Previous: cur})
@@ -404,20 +378,24 @@ func (r *Registry) listTags(ctx context.Context, repo, last string, n int) ([]st
 	if rp == nil {
 		return nil, false, &nameUnknownError{repo}
 	}
-	start := 0
-	if last != "" {
-		i, found := slices.BinarySearch(rp.sorted, last)
-		if found {
-			i++
-		}
-		start = i
+	size := rp.sorted.Len()
+	if n > 0 && n < size {
+		size = n
 	}
-	rest := rp.sorted[start:]
+	out := make([]string, 0, size)
 	more := false
-	if n > 0 && len(rest) > n {
-		rest, more = rest[:n], true
-	}
-	return slices.Clone(rest), more, nil
+	rp.sorted.Ascend(last, func(tag string) bool {
+		if tag == last {
+			return true
+		}
+		if n > 0 && len(out) == n {
+			more = true
+			return false
+		}
+		out = append(out, tag)
+		return true
+	})
+	return out, more, nil
 }
 
 // The cursor of the Go Tags method is opaque to callers: a version prefix
@@ -655,13 +633,19 @@ func (r *Registry) deleteManifest(ctx context.Context, repo string, d digest.Dig
 		return notFound("manifest %q in repository %q", d, repo)
 	}
 	var tags []string
-	for _, t := range rp.sorted {
+	var immutable error
+	rp.sorted.Scan(func(t string) bool {
 		if cur, _ := rp.tagDigest(t); cur == d {
 			if err := r.immutableLocked(repo, t); err != nil {
-				return err
+				immutable = err
+				return false
 			}
 			tags = append(tags, t)
 		}
+		return true
+	})
+	if immutable != nil {
+		return immutable
 	}
 	for _, t := range tags {
 		r.deleteTagLocked(rp, repo, t)
