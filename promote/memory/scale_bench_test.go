@@ -78,6 +78,7 @@ func BenchmarkResolveScale(b *testing.B) {
 		}
 		b.Run("memory/tags="+strconv.Itoa(n), func(b *testing.B) {
 			b.ReportAllocs()
+			cpu := startCPU()
 			i := 0
 			for b.Loop() {
 				got, err := reg.Resolve(ctx, refs[i&(len(refs)-1)])
@@ -86,9 +87,11 @@ func BenchmarkResolveScale(b *testing.B) {
 				}
 				i++
 			}
+			cpu.report(b)
 		})
 		b.Run("oras-memory/tags="+strconv.Itoa(n), func(b *testing.B) {
 			b.ReportAllocs()
+			cpu := startCPU()
 			i := 0
 			for b.Loop() {
 				got, err := store.Resolve(ctx, names[i&(len(names)-1)])
@@ -97,6 +100,7 @@ func BenchmarkResolveScale(b *testing.B) {
 				}
 				i++
 			}
+			cpu.report(b)
 		})
 	}
 }
@@ -125,12 +129,15 @@ func BenchmarkTagCreateScale(b *testing.B) {
 	b.Run("memory", func(b *testing.B) {
 		reg, _, desc := scaleSetup(b, n)
 		b.ReportAllocs()
+		cpu := startCPU()
 		i := 0
 		for b.Loop() {
 			if i == len(refs) {
 				b.StopTimer()
+				cpu.Stop()
 				reg, _, desc = scaleSetup(b, n)
 				i = 0
+				cpu.Start()
 				b.StartTimer()
 			}
 			if err := reg.Tag(ctx, refs[i], desc.Digest); err != nil {
@@ -138,16 +145,20 @@ func BenchmarkTagCreateScale(b *testing.B) {
 			}
 			i++
 		}
+		cpu.report(b)
 	})
 	b.Run("oras-memory", func(b *testing.B) {
 		_, store, desc := scaleSetup(b, n)
 		b.ReportAllocs()
+		cpu := startCPU()
 		i := 0
 		for b.Loop() {
 			if i == len(names) {
 				b.StopTimer()
+				cpu.Stop()
 				_, store, desc = scaleSetup(b, n)
 				i = 0
+				cpu.Start()
 				b.StartTimer()
 			}
 			if err := store.Tag(ctx, desc, names[i]); err != nil {
@@ -155,6 +166,7 @@ func BenchmarkTagCreateScale(b *testing.B) {
 			}
 			i++
 		}
+		cpu.report(b)
 	})
 }
 
@@ -173,12 +185,15 @@ func BenchmarkTagDeleteScale(b *testing.B) {
 	b.Run("memory", func(b *testing.B) {
 		reg, _, _ := scaleSetup(b, n)
 		b.ReportAllocs()
+		cpu := startCPU()
 		i := 0
 		for b.Loop() {
 			if i == len(refs) {
 				b.StopTimer()
+				cpu.Stop()
 				reg, _, _ = scaleSetup(b, n)
 				i = 0
+				cpu.Start()
 				b.StartTimer()
 			}
 			if err := reg.DeleteTag(ctx, refs[i]); err != nil {
@@ -186,6 +201,7 @@ func BenchmarkTagDeleteScale(b *testing.B) {
 			}
 			i++
 		}
+		cpu.report(b)
 	})
 	b.Run("sorted-slice", func(b *testing.B) {
 		setup := func() ([]string, map[string]digest.Digest) {
@@ -199,12 +215,15 @@ func BenchmarkTagDeleteScale(b *testing.B) {
 		}
 		sorted, index := setup()
 		b.ReportAllocs()
+		cpu := startCPU()
 		i := 0
 		for b.Loop() {
 			if i == len(refs) {
 				b.StopTimer()
+				cpu.Stop()
 				sorted, index = setup()
 				i = 0
+				cpu.Start()
 				b.StartTimer()
 			}
 			tag := refs[i].Tag()
@@ -214,6 +233,7 @@ func BenchmarkTagDeleteScale(b *testing.B) {
 			}
 			i++
 		}
+		cpu.report(b)
 	})
 }
 
@@ -228,11 +248,13 @@ func BenchmarkCreateRepository(b *testing.B) {
 		}
 		b.Run("memory/repos="+strconv.Itoa(n), func(b *testing.B) {
 			b.ReportAllocs()
+			cpu := startCPU()
 			for b.Loop() {
 				if _, err := memory.New().Seed(images...); err != nil {
 					b.Fatal(err)
 				}
 			}
+			cpu.report(b)
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/repo")
 		})
 	}
@@ -307,6 +329,7 @@ func BenchmarkPutManifestHTTP(b *testing.B) {
 	for _, p := range peers {
 		b.Run(p.name, func(b *testing.B) {
 			b.ReportAllocs()
+			cpu := startCPU()
 			i := 0
 			for b.Loop() {
 				rec := serve(p.h, http.MethodPut, "/v2/team/app/manifests/latest", bodies[i%len(bodies)], ocispec.MediaTypeImageManifest)
@@ -315,6 +338,7 @@ func BenchmarkPutManifestHTTP(b *testing.B) {
 				}
 				i++
 			}
+			cpu.report(b)
 		})
 	}
 }
@@ -334,13 +358,16 @@ func BenchmarkLoadTagsHTTP(b *testing.B) {
 	for _, name := range []string{"memory", "ggcr-registry"} {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
+			cpu := startCPU()
 			for b.Loop() {
 				b.StopTimer()
+				cpu.Stop()
 				peers, _, _ := httpPeers(b)
 				h := peers[0].h
 				if name != "memory" {
 					h = peers[1].h
 				}
+				cpu.Start()
 				b.StartTimer()
 				for _, t := range targets {
 					rec := serve(h, http.MethodPut, t, body, ocispec.MediaTypeImageManifest)
@@ -349,6 +376,7 @@ func BenchmarkLoadTagsHTTP(b *testing.B) {
 					}
 				}
 			}
+			cpu.report(b)
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/tag")
 		})
 	}

@@ -2,7 +2,9 @@ package memory
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +19,7 @@ import (
 	"github.com/tidwall/btree"
 
 	"github.com/imagetags/imagetags/promote"
+	"github.com/imagetags/imagetags/reference"
 )
 
 // Op names one kind of registry operation, for fault injection, call
@@ -495,15 +498,8 @@ func parseManifest(mediaType string, data []byte) (*manifest, error) {
 	if len(data) > maxManifestSize {
 		return nil, fmt.Errorf("memory: manifest of %d bytes exceeds the %d byte limit: %w", len(data), maxManifestSize, errManifestInvalid)
 	}
-	var probe struct {
-		MediaType    string              `json:"mediaType"`
-		ArtifactType string              `json:"artifactType"`
-		Config       *ocispec.Descriptor `json:"config"`
-		Layers       []ocispec.Descriptor
-		Manifests    []ocispec.Descriptor
-		Subject      *ocispec.Descriptor `json:"subject"`
-	}
-	if err := json.Unmarshal(data, &probe); err != nil {
+	probe, err := scanManifest(data)
+	if err != nil {
 		return nil, fmt.Errorf("memory: manifest is not valid JSON: %v: %w", err, errManifestInvalid)
 	}
 	if mediaType == "" {
@@ -519,21 +515,22 @@ func parseManifest(mediaType string, data []byte) (*manifest, error) {
 		if probe.Config == nil {
 			return nil, fmt.Errorf("memory: image manifest has no config: %w", errManifestInvalid)
 		}
-		refs = append(refs, *probe.Config)
+		refs = append(make([]ocispec.Descriptor, 0, 1+len(probe.Layers)), *probe.Config)
 		refs = append(refs, probe.Layers...)
 	case ocispec.MediaTypeImageIndex, mediaTypeDockerList:
 		refs = probe.Manifests
 	default:
 		return nil, fmt.Errorf("memory: unsupported manifest media type %q: %w", mediaType, errManifestInvalid)
 	}
+	m.refs = make([]digest.Digest, 0, len(refs))
 	for _, d := range refs {
-		if err := d.Digest.Validate(); err != nil {
+		if err := reference.ValidateDigest(string(d.Digest)); err != nil {
 			return nil, fmt.Errorf("memory: manifest refers to invalid digest %q: %v: %w", d.Digest, err, errManifestInvalid)
 		}
 		m.refs = append(m.refs, d.Digest)
 	}
 	if probe.Subject != nil {
-		if err := probe.Subject.Digest.Validate(); err != nil {
+		if err := reference.ValidateDigest(string(probe.Subject.Digest)); err != nil {
 			return nil, fmt.Errorf("memory: manifest subject has invalid digest %q: %v: %w", probe.Subject.Digest, err, errManifestInvalid)
 		}
 		m.subject = probe.Subject.Digest
@@ -541,10 +538,19 @@ func parseManifest(mediaType string, data []byte) (*manifest, error) {
 	m.desc = ocispec.Descriptor{
 		MediaType:    mediaType,
 		ArtifactType: probe.ArtifactType,
-		Digest:       digest.FromBytes(data),
+		Digest:       sha256Digest(data),
 		Size:         int64(len(data)),
 	}
 	return m, nil
+}
+
+// sha256Digest is digest.FromBytes for sha256, with one allocation.
+func sha256Digest(data []byte) digest.Digest {
+	sum := sha256.Sum256(data)
+	var buf [len("sha256:") + 2*sha256.Size]byte
+	copy(buf[:], "sha256:")
+	hex.Encode(buf[len("sha256:"):], sum[:])
+	return digest.Digest(buf[:])
 }
 
 // Docker media types the fake accepts alongside the OCI ones.
