@@ -44,6 +44,28 @@ func isTokenPunct(c byte) bool {
 	return false
 }
 
+// knownOrParse returns the manifest repo already stores under the digest
+// of data with this media type, or else parses data. The same bytes with
+// the same media type always parse to the same manifest, so a manifest
+// pushed again (to point another tag at it, as clients tag images) skips
+// the parse; the caller still checks that what it points at exists.
+func (r *Registry) knownOrParse(repo, mediaType string, data []byte) (*manifest, error) {
+	if mediaType == "" || len(data) > maxManifestSize {
+		return parseManifest(mediaType, data)
+	}
+	d := sha256Digest(data)
+	r.mu.RLock()
+	var have *manifest
+	if rp := r.repoLocked(repo); rp != nil {
+		have = rp.manifests[d]
+	}
+	r.mu.RUnlock()
+	if have != nil && have.desc.MediaType == mediaType {
+		return have, nil
+	}
+	return parseManifestDigest(mediaType, data, d)
+}
+
 // readManifestBody reads a request body of at most limit bytes, in one
 // allocation when the request states its length.
 func readManifestBody(w http.ResponseWriter, req *http.Request, limit int64) ([]byte, error) {

@@ -142,7 +142,17 @@ func matchKey(key []byte, known []string, seen *uint32) (int, error) {
 			return i, nil
 		}
 	}
+	ascii := true
+	for _, c := range key {
+		if c >= 0x80 {
+			ascii = false
+			break
+		}
+	}
 	for _, k := range known {
+		if ascii && len(key) != len(k) {
+			continue // an ASCII key folds only to one of the same length
+		}
 		if bytes.EqualFold(key, []byte(k)) {
 			return 0, fmt.Errorf("%w: key %q: keys are case-sensitive, the specification's key is %q", errManifestAmbiguous, key, k)
 		}

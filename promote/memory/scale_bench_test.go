@@ -318,21 +318,60 @@ func serve(h http.Handler, method, target string, body []byte, contentType strin
 }
 
 // BenchmarkPutManifestHTTP sends manifest PUTs by tag straight to each
-// handler (no network, so the handlers' own cost is what differs), cycling
-// through 1,024 distinct manifests.
+// handler (no network, so the handlers' own cost is what differs): "new"
+// pushes a manifest the registry has not seen, every time; "existing"
+// cycles through 1,024 manifests already pushed, as tagging an image by
+// PUT does.
 func BenchmarkPutManifestHTTP(b *testing.B) {
 	peers, cfg, layer := httpPeers(b)
-	bodies := make([][]byte, 1024)
-	for i := range bodies {
-		bodies[i] = scaleManifest(b, cfg, layer, i)
+	const chunk = 4096
+	existing := make([][]byte, 1024)
+	for i := range existing {
+		existing[i] = scaleManifest(b, cfg, layer, -1-i)
 	}
 	for _, p := range peers {
-		b.Run(p.name, func(b *testing.B) {
+		for i, body := range existing {
+			rec := serve(p.h, http.MethodPut, "/v2/team/app/manifests/seed"+strconv.Itoa(i), body, ocispec.MediaTypeImageManifest)
+			require.Equal(b, http.StatusCreated, rec.Code, "%s: %s", p.name, rec.Body)
+		}
+	}
+	for _, p := range peers {
+		next := 0 // never reused across runs, so every body is new to p
+		b.Run(p.name+"/new", func(b *testing.B) {
+			bodies := make([][]byte, chunk)
+			fill := func() {
+				for i := range bodies {
+					bodies[i] = scaleManifest(b, cfg, layer, next)
+					next++
+				}
+			}
+			fill()
 			b.ReportAllocs()
 			cpu := startCPU()
 			i := 0
 			for b.Loop() {
-				rec := serve(p.h, http.MethodPut, "/v2/team/app/manifests/latest", bodies[i%len(bodies)], ocispec.MediaTypeImageManifest)
+				if i == len(bodies) {
+					b.StopTimer()
+					cpu.Stop()
+					fill()
+					i = 0
+					cpu.Start()
+					b.StartTimer()
+				}
+				rec := serve(p.h, http.MethodPut, "/v2/team/app/manifests/latest", bodies[i], ocispec.MediaTypeImageManifest)
+				if rec.Code != http.StatusCreated {
+					b.Fatal(rec.Code, rec.Body)
+				}
+				i++
+			}
+			cpu.report(b)
+		})
+		b.Run(p.name+"/existing", func(b *testing.B) {
+			b.ReportAllocs()
+			cpu := startCPU()
+			i := 0
+			for b.Loop() {
+				rec := serve(p.h, http.MethodPut, "/v2/team/app/manifests/latest", existing[i%len(existing)], ocispec.MediaTypeImageManifest)
 				if rec.Code != http.StatusCreated {
 					b.Fatal(rec.Code, rec.Body)
 				}

@@ -432,7 +432,7 @@ func (r *Registry) putManifest(ctx context.Context, repo, tag, mediaType string,
 	if err := r.begin(ctx, op, repo); err != nil {
 		return "", nil, err
 	}
-	m, err := parseManifest(mediaType, data)
+	m, err := r.knownOrParse(repo, mediaType, data)
 	if err != nil {
 		return "", nil, err
 	}
@@ -495,6 +495,12 @@ const maxManifestSize = 4 << 20
 // parseManifest checks a manifest body and works out its descriptor and
 // the content it refers to.
 func parseManifest(mediaType string, data []byte) (*manifest, error) {
+	return parseManifestDigest(mediaType, data, "")
+}
+
+// parseManifestDigest is parseManifest for a body whose sha256 digest d
+// is already known; "" computes it.
+func parseManifestDigest(mediaType string, data []byte, d digest.Digest) (*manifest, error) {
 	if len(data) > maxManifestSize {
 		return nil, fmt.Errorf("memory: manifest of %d bytes exceeds the %d byte limit: %w", len(data), maxManifestSize, errManifestInvalid)
 	}
@@ -535,10 +541,13 @@ func parseManifest(mediaType string, data []byte) (*manifest, error) {
 		}
 		m.subject = probe.Subject.Digest
 	}
+	if d == "" {
+		d = sha256Digest(data)
+	}
 	m.desc = ocispec.Descriptor{
 		MediaType:    mediaType,
 		ArtifactType: probe.ArtifactType,
-		Digest:       sha256Digest(data),
+		Digest:       d,
 		Size:         int64(len(data)),
 	}
 	return m, nil
