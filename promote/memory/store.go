@@ -42,6 +42,9 @@ const (
 
 var allOps = [...]Op{OpResolve, OpFetch, OpTag, OpTags, OpDeleteTag, OpPushManifest, OpDeleteManifest, OpBlob}
 
+// opResolveIndex is OpResolve.index(), for the Resolve hot path.
+const opResolveIndex = 0
+
 // index returns the position of op in allOps, or -1.
 func (op Op) index() int {
 	switch op {

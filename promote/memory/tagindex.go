@@ -10,39 +10,37 @@ import (
 // writes are serialised by the caller (the registry holds r.mu for
 // writing).
 //
-// It is an open-addressing hash table with linear probing. A slot, once
-// filled, never changes in that table: a deleted tag keeps its entry with
-// a nil manifest, and re-creating the tag reuses the entry. When filled
-// slots reach half the table, the live entries move to a new table
-// (sized for twice the live count), which is then published atomically;
-// entries are shared between the tables, so a reader still probing the
-// old one sees every move of an existing tag. Each read is therefore one
-// atomic load of the table, a probe that usually touches one slot, and
-// the entry's key: growth and churn of tags cost amortized O(1).
+// It is an open-addressing hash table with linear probing, whose slots
+// hold the key, its hash and the manifest, so that a lookup touches one
+// slot and the key's bytes. A slot, once filled, keeps its key in that
+// table: deleting the tag leaves a tombstone, and re-creating the tag
+// reuses the slot. When filled slots reach half the table, the live ones
+// are copied to a new table sized for twice the live count, which is then
+// published atomically. A reader still probing the old table sees the
+// tags as they were when it was replaced, which was during the reader's
+// call. Growth and churn of tags cost amortized O(1).
 type tagIndex struct {
 	seed  maphash.Seed
 	table atomic.Pointer[tagTable]
-	live  int // entries with a manifest; writers only
+	live  int // slots with a manifest; writers only
 }
 
 type tagTable struct {
 	slots []tagSlot // a power of two long
-	used  int       // filled slots, live or dead; writers only
+	used  int       // filled slots, live or tombstones; writers only
 }
 
-// tagSlot is one slot of a table. hash is written before entry is
-// published and never changes afterwards, so a reader that loaded a
-// non-nil entry may read hash.
+// tagSlot is one slot of a table. m is nil while the slot is empty; hash
+// and key are written before m is first stored and never change
+// afterwards, so a reader that loaded a non-nil m may read them.
 type tagSlot struct {
-	hash  uint64
-	entry atomic.Pointer[tagEntry]
+	hash uint64
+	key  string                   // "repository:tag"
+	m    atomic.Pointer[manifest] // nil: empty; deletedTag: a tombstone
 }
 
-// tagEntry is one tag. Moving the tag swaps m, which allocates nothing.
-type tagEntry struct {
-	key string                   // "repository:tag"
-	m   atomic.Pointer[manifest] // nil while the tag is deleted
-}
+// deletedTag marks the slot of a deleted tag.
+var deletedTag = new(manifest)
 
 func newTagIndex() tagIndex { return tagIndex{seed: maphash.MakeSeed()} }
 
@@ -56,12 +54,15 @@ func (x *tagIndex) get(key string) *manifest {
 	mask := uint64(len(t.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := &t.slots[i]
-		e := s.entry.Load()
-		if e == nil {
+		m := s.m.Load()
+		if m == nil {
 			return nil
 		}
-		if s.hash == h && e.key == key {
-			return e.m.Load()
+		if s.hash == h && s.key == key {
+			if m == deletedTag {
+				return nil
+			}
+			return m
 		}
 	}
 }
@@ -80,8 +81,9 @@ func keyIs(key, repo, tag string) bool {
 	return len(key) == len(repo)+1+len(tag) && key[len(repo)] == ':' && key[:len(repo)] == repo && key[len(repo)+1:] == tag
 }
 
-// entry returns the entry of repo and tag, live or dead, or nil.
-func (x *tagIndex) entry(repo, tag string) *tagEntry {
+// slot returns the slot of repo and tag in the current table, live or a
+// tombstone, or nil.
+func (x *tagIndex) slot(repo, tag string) *tagSlot {
 	t := x.table.Load()
 	if t == nil {
 		return nil
@@ -90,20 +92,21 @@ func (x *tagIndex) entry(repo, tag string) *tagEntry {
 	mask := uint64(len(t.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := &t.slots[i]
-		e := s.entry.Load()
-		if e == nil {
+		if s.m.Load() == nil {
 			return nil
 		}
-		if s.hash == h && keyIs(e.key, repo, tag) {
-			return e
+		if s.hash == h && keyIs(s.key, repo, tag) {
+			return s
 		}
 	}
 }
 
 // lookup returns the manifest tag of repo points at, or nil.
 func (x *tagIndex) lookup(repo, tag string) *manifest {
-	if e := x.entry(repo, tag); e != nil {
-		return e.m.Load()
+	if s := x.slot(repo, tag); s != nil {
+		if m := s.m.Load(); m != deletedTag {
+			return m
+		}
 	}
 	return nil
 }
@@ -111,8 +114,8 @@ func (x *tagIndex) lookup(repo, tag string) *manifest {
 // set points tag of repo at m, reporting whether the tag is new. The
 // caller serialises writes.
 func (x *tagIndex) set(repo, tag string, m *manifest) bool {
-	if e := x.entry(repo, tag); e != nil {
-		created := e.m.Swap(m) == nil
+	if s := x.slot(repo, tag); s != nil {
+		created := s.m.Swap(m) == deletedTag
 		if created {
 			x.live++
 		}
@@ -122,9 +125,8 @@ func (x *tagIndex) set(repo, tag string, m *manifest) bool {
 	if t == nil || 2*(t.used+1) > len(t.slots) {
 		t = x.grow(t)
 	}
-	e := &tagEntry{key: repo + ":" + tag}
-	e.m.Store(m)
-	t.insert(maphash.String(x.seed, e.key), e)
+	key := repo + ":" + tag
+	t.insert(maphash.String(x.seed, key), key, m)
 	x.live++
 	return true
 }
@@ -132,28 +134,30 @@ func (x *tagIndex) set(repo, tag string, m *manifest) bool {
 // remove deletes tag of repo, reporting whether it existed. The caller
 // serialises writes.
 func (x *tagIndex) remove(repo, tag string) bool {
-	e := x.entry(repo, tag)
-	if e == nil || e.m.Swap(nil) == nil {
+	s := x.slot(repo, tag)
+	if s == nil || s.m.Load() == deletedTag {
 		return false
 	}
+	s.m.Store(deletedTag)
 	x.live--
 	return true
 }
 
-// insert puts e into the first free slot of its probe sequence; e's key
-// must not be in t yet.
-func (t *tagTable) insert(h uint64, e *tagEntry) {
+// insert fills the first empty slot of the probe sequence of h; key must
+// not be in t yet.
+func (t *tagTable) insert(h uint64, key string, m *manifest) {
 	mask := uint64(len(t.slots) - 1)
 	i := h & mask
-	for t.slots[i].entry.Load() != nil {
+	for t.slots[i].m.Load() != nil {
 		i = (i + 1) & mask
 	}
-	t.slots[i].hash = h
-	t.slots[i].entry.Store(e)
+	s := &t.slots[i]
+	s.hash, s.key = h, key
+	s.m.Store(m)
 	t.used++
 }
 
-// grow publishes a new table holding the live entries of old with room
+// grow publishes a new table holding the live slots of old with room
 // for as many again, and returns it.
 func (x *tagIndex) grow(old *tagTable) *tagTable {
 	size := 16
@@ -164,8 +168,8 @@ func (x *tagIndex) grow(old *tagTable) *tagTable {
 	if old != nil {
 		for i := range old.slots {
 			s := &old.slots[i]
-			if e := s.entry.Load(); e != nil && e.m.Load() != nil {
-				t.insert(s.hash, e)
+			if m := s.m.Load(); m != nil && m != deletedTag {
+				t.insert(s.hash, s.key, m)
 			}
 		}
 	}

@@ -121,3 +121,7 @@ func TestTagIndexReadersDuringGrowth(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+func TestOpResolveIndex(t *testing.T) {
+	assert.Equal(t, OpResolve.index(), opResolveIndex)
+}
