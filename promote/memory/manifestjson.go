@@ -180,14 +180,11 @@ func (s *jsonScanner) describe() string {
 }
 
 func (s *jsonScanner) ws() {
-	for s.pos < len(s.data) {
-		switch s.data[s.pos] {
-		case ' ', '\t', '\n', '\r':
-			s.pos++
-		default:
-			return
-		}
+	data, i := s.data, s.pos
+	for i < len(data) && (data[i] == ' ' || data[i] == '\n' || data[i] == '\t' || data[i] == '\r') {
+		i++
 	}
+	s.pos = i
 }
 
 // peek skips whitespace and returns the next byte, or 0 at the end.
@@ -294,16 +291,17 @@ func (s *jsonScanner) stringToken() (start, end int, plain bool, err error) {
 	}
 	start = s.pos
 	plain = true
+	data := s.data
 	i := s.pos + 1
-	for i < len(s.data) {
+	for i < len(data) {
 		// Plain bytes first, in a tight loop.
-		for i < len(s.data) && plainByte[s.data[i]] {
+		for i < len(data) && plainByte[data[i]] {
 			i++
 		}
-		if i >= len(s.data) {
+		if i >= len(data) {
 			break
 		}
-		c := s.data[i]
+		c := data[i]
 		switch {
 		case c == '"':
 			s.pos = i + 1
