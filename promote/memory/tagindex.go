@@ -84,11 +84,15 @@ func keyIs(key, repo, tag string) bool {
 // slot returns the slot of repo and tag in the current table, live or a
 // tombstone, or nil.
 func (x *tagIndex) slot(repo, tag string) *tagSlot {
+	return x.slotHashed(repo, tag, x.hashParts(repo, tag))
+}
+
+// slotHashed is slot for a key whose hash h is known.
+func (x *tagIndex) slotHashed(repo, tag string, h uint64) *tagSlot {
 	t := x.table.Load()
 	if t == nil {
 		return nil
 	}
-	h := x.hashParts(repo, tag)
 	mask := uint64(len(t.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := &t.slots[i]
@@ -114,7 +118,8 @@ func (x *tagIndex) lookup(repo, tag string) *manifest {
 // set points tag of repo at m, reporting whether the tag is new. The
 // caller serialises writes.
 func (x *tagIndex) set(repo, tag string, m *manifest) bool {
-	if s := x.slot(repo, tag); s != nil {
+	h := x.hashParts(repo, tag)
+	if s := x.slotHashed(repo, tag, h); s != nil {
 		created := s.m.Swap(m) == deletedTag
 		if created {
 			x.live++
@@ -125,8 +130,7 @@ func (x *tagIndex) set(repo, tag string, m *manifest) bool {
 	if t == nil || 2*(t.used+1) > len(t.slots) {
 		t = x.grow(t)
 	}
-	key := repo + ":" + tag
-	t.insert(maphash.String(x.seed, key), key, m)
+	t.insert(h, repo+":"+tag, m)
 	x.live++
 	return true
 }
