@@ -443,13 +443,14 @@ func (r *Registry) putManifest(ctx context.Context, repo, tag, mediaType string,
 	defer r.mu.Unlock()
 	rp := r.repoForWriteLocked(repo)
 	for _, ref := range m.refs {
-		_, isBlob := rp.blobs[ref]
-		_, isManifest := rp.manifests[ref]
-		if !isBlob && !isManifest {
+		if _, isBlob := rp.blobs[ref]; isBlob {
+			continue
+		}
+		if _, isManifest := rp.manifests[ref]; !isManifest {
 			return "", nil, &missingError{repo: repo, digest: ref, index: m.desc.MediaType == ocispec.MediaTypeImageIndex}
 		}
 	}
-	if tag != "" {
+	if tag != "" && len(r.rules) > 0 {
 		if cur, ok := rp.tagDigest(tag); ok && cur != m.desc.Digest {
 			if err := r.immutableLocked(repo, tag); err != nil {
 				return "", nil, err
