@@ -115,7 +115,9 @@ func parseRoute(p string) (route, bool) {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
+	// The canonical form of Docker-Distribution-API-Version, assigned
+	// directly: Set would build that form again on every request.
+	w.Header()["Docker-Distribution-Api-Version"] = []string{"registry/2.0"}
 	rt, ok := parseRoute(req.URL.Path)
 	if !ok {
 		writeError(w, req, http.StatusNotFound, codeUnsupported, "no such endpoint: "+strconv.Quote(req.URL.Path))

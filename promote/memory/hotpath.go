@@ -5,6 +5,10 @@ import (
 	"io"
 	"mime"
 	"net/http"
+
+	"github.com/opencontainers/go-digest"
+
+	"github.com/imagetags/imagetags/reference"
 )
 
 // contentMediaType returns the media type of a Content-Type header, as
@@ -64,6 +68,25 @@ func (r *Registry) knownOrParse(repo, mediaType string, data []byte) (*manifest,
 		return have, nil
 	}
 	return parseManifestDigest(mediaType, data, d)
+}
+
+// validDigest is reference.ValidateDigest, with the common case (sha256
+// and 64 lowercase hex digits) checked in one loop.
+func validDigest(d digest.Digest) error {
+	const prefix = "sha256:"
+	if len(d) == len(prefix)+64 && d[:len(prefix)] == prefix {
+		ok := true
+		for i := len(prefix); i < len(d); i++ {
+			if c := d[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return nil
+		}
+	}
+	return reference.ValidateDigest(string(d))
 }
 
 // readManifestBody reads a request body of at most limit bytes, in one

@@ -7,8 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/opencontainers/go-digest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/imagetags/imagetags/reference"
 )
 
 // wantMediaType is what the handler used before the fast path.
@@ -78,4 +81,30 @@ func TestReadManifestBody(t *testing.T) {
 			assert.Equal(t, tt.want, string(got))
 		})
 	}
+}
+
+func TestAPIVersionHeaderKeyIsCanonical(t *testing.T) {
+	rec := httptest.NewRecorder()
+	New().Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v2/", nil))
+	assert.Equal(t, "registry/2.0", rec.Header().Get("Docker-Distribution-API-Version"))
+	assert.Len(t, rec.Header().Values("Docker-Distribution-API-Version"), 1)
+}
+
+func FuzzValidDigest(f *testing.F) {
+	for _, d := range []string{
+		"sha256:" + strings.Repeat("a", 64),
+		"sha256:" + strings.Repeat("A", 64),
+		"sha256:" + strings.Repeat("a", 63),
+		"sha512:" + strings.Repeat("0", 128),
+		"sha256:" + strings.Repeat("g", 64),
+		"",
+	} {
+		f.Add(d)
+	}
+	f.Fuzz(func(t *testing.T, d string) {
+		got, want := validDigest(digest.Digest(d)), reference.ValidateDigest(d)
+		if (got == nil) != (want == nil) {
+			t.Fatalf("validDigest(%q) = %v, reference.ValidateDigest = %v", d, got, want)
+		}
+	})
 }

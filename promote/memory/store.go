@@ -19,7 +19,6 @@ import (
 	"github.com/tidwall/btree"
 
 	"github.com/imagetags/imagetags/promote"
-	"github.com/imagetags/imagetags/reference"
 )
 
 // Op names one kind of registry operation, for fault injection, call
@@ -534,13 +533,13 @@ func parseManifestDigest(mediaType string, data []byte, d digest.Digest) (*manif
 	}
 	m.refs = make([]digest.Digest, 0, len(refs))
 	for _, d := range refs {
-		if err := reference.ValidateDigest(string(d.Digest)); err != nil {
+		if err := validDigest(d.Digest); err != nil {
 			return nil, fmt.Errorf("memory: manifest refers to invalid digest %q: %v: %w", d.Digest, err, errManifestInvalid)
 		}
 		m.refs = append(m.refs, d.Digest)
 	}
 	if probe.Subject != nil {
-		if err := reference.ValidateDigest(string(probe.Subject.Digest)); err != nil {
+		if err := validDigest(probe.Subject.Digest); err != nil {
 			return nil, fmt.Errorf("memory: manifest subject has invalid digest %q: %v: %w", probe.Subject.Digest, err, errManifestInvalid)
 		}
 		m.subject = probe.Subject.Digest
