@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -374,4 +375,14 @@ func TestUsage(t *testing.T) {
 			assert.Contains(t, errOut.String(), tt.wantStderr)
 		})
 	}
+}
+
+func TestAllowNonLoopback(t *testing.T) {
+	s := start(t, "--addr", "0.0.0.0:0", "--allow-non-loopback")
+	_, port, err := net.SplitHostPort(s.addr)
+	require.NoError(t, err)
+	resp, err := http.Get("http://127.0.0.1:" + port + "/v2/")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
 }
