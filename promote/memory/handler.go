@@ -218,16 +218,12 @@ func (h *handler) manifest(w http.ResponseWriter, req *http.Request, rt route) {
 		}
 		mediaType, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
 		if d != "" {
-			if d.Algorithm() != digest.SHA256 {
-				writeError(w, req, http.StatusBadRequest, codeDigestInvalid, "this registry stores manifests by sha256 digest only, not "+strconv.Quote(d.String()))
-				return
-			}
 			if err := verify(d, body); err != nil {
 				writeError(w, req, http.StatusBadRequest, codeDigestInvalid, err.Error())
 				return
 			}
 		}
-		got, m, err := h.r.putManifest(ctx, rt.name, tag, mediaType, body)
+		got, m, err := h.r.putManifest(ctx, rt.name, tag, d, mediaType, body)
 		if err != nil {
 			writeErr(w, req, err, codeManifestUnknown)
 			return
@@ -316,12 +312,12 @@ func (h *handler) startUpload(w http.ResponseWriter, req *http.Request, rt route
 			writeError(w, req, http.StatusBadRequest, codeDigestInvalid, err.Error())
 			return
 		}
-		body, err := readBody(w, req, maxBlobSize)
+		c, err := requestChunk(req)
 		if err != nil {
-			writeError(w, req, http.StatusBadRequest, codeSizeInvalid, "blob body: "+err.Error())
+			writeErr(w, req, err, codeBlobUploadUnknown)
 			return
 		}
-		if err := h.r.putBlob(ctx, rt.name, digest.Digest(dq), body); err != nil {
+		if err := h.r.pushBlob(ctx, rt.name, digest.Digest(dq), c); err != nil {
 			writeErr(w, req, err, codeBlobUnknown)
 			return
 		}
@@ -357,28 +353,14 @@ func (h *handler) upload(w http.ResponseWriter, req *http.Request, rt route) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	case http.MethodPatch:
-		start, end := int64(-1), int64(-1)
-		cr := req.Header.Get("Content-Range")
-		if cr != "" {
-			var ok bool
-			if start, end, ok = parseRange(cr); !ok {
-				writeError(w, req, http.StatusRequestedRangeNotSatisfiable, codeBlobUploadInvalid, "malformed Content-Range "+strconv.Quote(cr)+": want <start>-<end>")
-				return
-			}
-		}
-		chunk, err := readBody(w, req, maxBlobSize)
+		c, err := requestChunk(req)
 		if err != nil {
-			writeError(w, req, http.StatusBadRequest, codeSizeInvalid, "chunk body: "+err.Error())
+			h.uploadError(w, req, rt, err)
 			return
 		}
-		if cr != "" && end-start+1 != int64(len(chunk)) {
-			writeError(w, req, http.StatusRequestedRangeNotSatisfiable, codeBlobUploadInvalid,
-				"Content-Range "+strconv.Quote(cr)+" does not match the "+strconv.Itoa(len(chunk))+" byte chunk")
-			return
-		}
-		size, err := h.r.appendUpload(ctx, rt.name, rt.ref, start, chunk)
+		size, err := h.r.appendUpload(ctx, rt.name, rt.ref, c)
 		if err != nil {
-			writeErr(w, req, err, codeBlobUploadUnknown)
+			h.uploadError(w, req, rt, err)
 			return
 		}
 		uploadAccepted(w, rt.name, rt.ref, size)
@@ -388,17 +370,45 @@ func (h *handler) upload(w http.ResponseWriter, req *http.Request, rt route) {
 			writeError(w, req, http.StatusBadRequest, codeDigestInvalid, "upload completion needs a digest query parameter: "+err.Error())
 			return
 		}
-		chunk, err := readBody(w, req, maxBlobSize)
+		c, err := requestChunk(req)
 		if err != nil {
-			writeError(w, req, http.StatusBadRequest, codeSizeInvalid, "chunk body: "+err.Error())
+			h.uploadError(w, req, rt, err)
 			return
 		}
-		if err := h.r.finishUpload(ctx, rt.name, rt.ref, digest.Digest(dq), chunk); err != nil {
-			writeErr(w, req, err, codeBlobUploadUnknown)
+		if err := h.r.finishUpload(ctx, rt.name, rt.ref, digest.Digest(dq), c); err != nil {
+			h.uploadError(w, req, rt, err)
 			return
 		}
 		blobCreated(w, rt.name, digest.Digest(dq))
 	}
+}
+
+// requestChunk reads a request's Content-Range and Content-Length into a
+// chunk whose body is streamed later.
+func requestChunk(req *http.Request) (chunk, error) {
+	c := chunk{start: -1, end: -1, body: req.Body, length: req.ContentLength}
+	cr := req.Header.Get("Content-Range")
+	if cr == "" {
+		return c, nil
+	}
+	var ok bool
+	if c.start, c.end, ok = parseRange(cr); !ok {
+		return c, &rangeError{msg: "malformed Content-Range " + strconv.Quote(cr) + ": want <start>-<end>"}
+	}
+	return c, nil
+}
+
+// uploadError answers an error of a request on an upload session. A 416
+// carries Location and Range, where the session stands, as the spec asks,
+// so the client can resume from there.
+func (h *handler) uploadError(w http.ResponseWriter, req *http.Request, rt route, err error) {
+	if status, _ := classify(err, codeBlobUploadUnknown); status == http.StatusRequestedRangeNotSatisfiable {
+		if size, ok := h.r.uploads.offset(rt.name, rt.ref); ok {
+			setUploadHeaders(w, rt.name, rt.ref, size)
+			w.Header().Del("Content-Length")
+		}
+	}
+	writeErr(w, req, err, codeBlobUploadUnknown)
 }
 
 // parseRange parses a chunk's Content-Range, "<start>-<end>", inclusive.
@@ -572,6 +582,7 @@ func classify(err error, notFoundCode string) (int, string) {
 		blobU   *blobUnknownError
 		dig     *digestError
 		rng     *rangeError
+		busy    *busyError
 		size    *sizeError
 	)
 	switch {
@@ -581,7 +592,7 @@ func classify(err error, notFoundCode string) (int, string) {
 		return http.StatusBadRequest, codeManifestInvalid
 	case errors.As(err, &dig):
 		return http.StatusBadRequest, codeDigestInvalid
-	case errors.As(err, &rng):
+	case errors.As(err, &rng), errors.As(err, &busy):
 		return http.StatusRequestedRangeNotSatisfiable, codeBlobUploadInvalid
 	case errors.As(err, &size):
 		return http.StatusRequestEntityTooLarge, codeSizeInvalid

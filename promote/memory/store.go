@@ -78,8 +78,7 @@ type Registry struct {
 	repos   atomic.Pointer[map[string]*repository] // copied on write under mu, read without it
 	rules   []Rule
 	events  eventLog
-	uploads map[string]*upload
-	nextID  uint64
+	uploads uploadTable // blob uploads in progress, with their own lock
 
 	faultMu   sync.Mutex
 	faults    []*faultState
@@ -136,7 +135,7 @@ type manifest struct {
 // New returns an empty registry.
 func New() *Registry {
 	return &Registry{
-		uploads: map[string]*upload{},
+		uploads: newUploadTable(),
 	}
 }
 
@@ -442,8 +441,10 @@ func decodeCursor(c string) (string, error) {
 }
 
 // putManifest stores a manifest under its digest, checking that what it
-// points at exists, and optionally tags it.
-func (r *Registry) putManifest(ctx context.Context, repo, tag, mediaType string, data []byte) (digest.Digest, *manifest, error) {
+// points at exists, and optionally tags it. The digest is sha256 unless
+// the client addressed the manifest by a digest of another algorithm,
+// want (already verified against data), which it is then stored under.
+func (r *Registry) putManifest(ctx context.Context, repo, tag string, want digest.Digest, mediaType string, data []byte) (digest.Digest, *manifest, error) {
 	op := OpPushManifest
 	if tag != "" {
 		op = OpTag
@@ -454,6 +455,9 @@ func (r *Registry) putManifest(ctx context.Context, repo, tag, mediaType string,
 	m, err := parseManifest(mediaType, data)
 	if err != nil {
 		return "", nil, err
+	}
+	if want != "" && want.Algorithm() != digest.SHA256 {
+		m.desc.Digest = want
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -542,7 +546,17 @@ func parseManifest(mediaType string, data []byte) (*manifest, error) {
 			return nil, fmt.Errorf("memory: image manifest has no config: %w", errManifestInvalid)
 		}
 		refs = append(refs, *probe.Config)
-		refs = append(refs, probe.Layers...)
+		for _, l := range probe.Layers {
+			if len(l.URLs) > 0 {
+				// A non-distributable layer, fetched from its URLs
+				// and never pushed: check its digest, not its presence.
+				if err := l.Digest.Validate(); err != nil {
+					return nil, fmt.Errorf("memory: manifest refers to invalid digest %q: %v: %w", l.Digest, err, errManifestInvalid)
+				}
+				continue
+			}
+			refs = append(refs, l)
+		}
 	case ocispec.MediaTypeImageIndex, mediaTypeDockerList:
 		refs = probe.Manifests
 	default:
@@ -680,11 +694,14 @@ func (r *Registry) referrers(ctx context.Context, repo string, d digest.Digest, 
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
+	out := []ocispec.Descriptor{}
 	rp := r.repoLocked(repo)
 	if rp == nil {
-		return nil, &nameUnknownError{repo}
+		// Nothing refers to anything in a repository that does not
+		// exist yet. The answer is an empty index, not 404: clients
+		// read 404 as "no referrers API" and fall back to tags.
+		return out, nil
 	}
-	out := []ocispec.Descriptor{}
 	for _, m := range rp.manifests {
 		if m.subject != d {
 			continue
