@@ -54,7 +54,16 @@ const (
 //     DELETE on the session URL for chunked uploads;
 //   - GET /v2/<name>/tags/list with n and last, and a Link header when more
 //     tags follow;
-//   - GET /v2/<name>/referrers/<digest>, with artifactType filtering.
+//   - GET /v2/<name>/referrers/<digest>, with artifactType filtering; a
+//     repository that does not exist has no referrers, an empty index;
+//   - GET /v2/_catalog, the repositories holding a manifest, with n and
+//     last, and a Link header when more follow.
+//
+// Uploads stream into memory within the registry's UploadLimits: session
+// ids are random, sessions expire when idle, and their number and bytes
+// are bounded. Manifests are stored under the digest algorithm the client
+// addressed them by (sha256 when pushed by tag); layers with urls, the
+// non-distributable kind, need not have been pushed.
 //
 // Errors have the spec's JSON body {"errors":[{"code","message"}]}.
 // Moving an immutable tag answers 400 TAG_INVALID with a message saying
@@ -68,7 +77,7 @@ type handler struct{ r *Registry }
 
 // route is one parsed request path.
 type route struct {
-	kind string // "ping", "manifest", "blob", "uploads", "upload", "tags", "referrers"
+	kind string // "ping", "catalog", "manifest", "blob", "uploads", "upload", "tags", "referrers"
 	name string // repository path
 	ref  string // tag, digest or upload id
 }
@@ -82,6 +91,9 @@ func parseRoute(p string) (route, bool) {
 	rest, ok := strings.CutPrefix(p, "/v2/")
 	if !ok {
 		return route{}, false
+	}
+	if rest == "_catalog" {
+		return route{kind: "catalog"}, true
 	}
 	if name, ok := strings.CutSuffix(rest, "/tags/list"); ok {
 		return route{kind: "tags", name: name}, true
@@ -127,6 +139,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 		writeJSON(w, req, http.StatusOK, struct{}{})
+		return
+	}
+	if rt.kind == "catalog" {
+		h.catalog(w, req)
 		return
 	}
 	if err := reference.ValidateRepository(rt.name); err != nil {
@@ -455,17 +471,10 @@ func (h *handler) tags(w http.ResponseWriter, req *http.Request, rt route) {
 	if !allow(w, req, http.MethodGet, http.MethodHead) {
 		return
 	}
-	q := req.URL.Query()
-	n := -1
-	if s := q.Get("n"); s != "" {
-		v, err := strconv.Atoi(s)
-		if err != nil || v < 0 {
-			writeError(w, req, http.StatusBadRequest, codePaginationInvalid, "n must be a non-negative integer, not "+strconv.Quote(s))
-			return
-		}
-		n = v
+	n, last, ok := pageQuery(w, req)
+	if !ok {
+		return
 	}
-	last := q.Get("last")
 	var tags []string
 	var more bool
 	var err error
@@ -481,8 +490,7 @@ func (h *handler) tags(w http.ResponseWriter, req *http.Request, rt route) {
 		return
 	}
 	if more {
-		v := url.Values{"n": {strconv.Itoa(n)}, "last": {tags[len(tags)-1]}}
-		w.Header().Set("Link", "</v2/"+rt.name+"/tags/list?"+v.Encode()+`>; rel="next"`)
+		setNextLink(w, "/v2/"+rt.name+"/tags/list", n, tags[len(tags)-1])
 	}
 	if tags == nil {
 		tags = []string{} // an empty list, never null
@@ -491,6 +499,53 @@ func (h *handler) tags(w http.ResponseWriter, req *http.Request, rt route) {
 		Name string   `json:"name"`
 		Tags []string `json:"tags"`
 	}{rt.name, tags})
+}
+
+// catalog answers GET /v2/_catalog.
+func (h *handler) catalog(w http.ResponseWriter, req *http.Request) {
+	if !allow(w, req, http.MethodGet, http.MethodHead) {
+		return
+	}
+	n, last, ok := pageQuery(w, req)
+	if !ok {
+		return
+	}
+	names, more, err := h.r.catalog(req.Context(), last, n)
+	if err != nil {
+		writeErr(w, req, err, codeNameUnknown)
+		return
+	}
+	if more && len(names) > 0 {
+		setNextLink(w, "/v2/_catalog", n, names[len(names)-1])
+	}
+	if names == nil {
+		names = []string{}
+	}
+	writeJSON(w, req, http.StatusOK, struct {
+		Repositories []string `json:"repositories"`
+	}{names})
+}
+
+// pageQuery reads the n and last parameters of a listing; n is -1 when
+// absent, meaning everything. A bad n answers 400.
+func pageQuery(w http.ResponseWriter, req *http.Request) (int, string, bool) {
+	q := req.URL.Query()
+	n := -1
+	if s := q.Get("n"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 0 {
+			writeError(w, req, http.StatusBadRequest, codePaginationInvalid, "n must be a non-negative integer, not "+strconv.Quote(s))
+			return 0, "", false
+		}
+		n = v
+	}
+	return n, q.Get("last"), true
+}
+
+// setNextLink sets the Link header to the next page of a listing.
+func setNextLink(w http.ResponseWriter, path string, n int, last string) {
+	v := url.Values{"n": {strconv.Itoa(n)}, "last": {last}}
+	w.Header().Set("Link", "<"+path+"?"+v.Encode()+`>; rel="next"`)
 }
 
 func (h *handler) referrers(w http.ResponseWriter, req *http.Request, rt route) {

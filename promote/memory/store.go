@@ -34,9 +34,10 @@ const (
 	OpPushManifest   Op = "push-manifest"   // manifest PUT by digest
 	OpDeleteManifest Op = "delete-manifest" // manifest DELETE by digest
 	OpBlob           Op = "blob"            // blob GET, HEAD, DELETE and uploads
+	OpCatalog        Op = "catalog"         // repository list, /v2/_catalog; faults match it with Repository ""
 )
 
-var allOps = [...]Op{OpResolve, OpFetch, OpTag, OpTags, OpDeleteTag, OpPushManifest, OpDeleteManifest, OpBlob}
+var allOps = [...]Op{OpResolve, OpFetch, OpTag, OpTags, OpDeleteTag, OpPushManifest, OpDeleteManifest, OpBlob, OpCatalog}
 
 // index returns the position of op in allOps, or -1.
 func (op Op) index() int {
@@ -57,6 +58,8 @@ func (op Op) index() int {
 		return 6
 	case OpBlob:
 		return 7
+	case OpCatalog:
+		return 8
 	}
 	return -1
 }

@@ -266,13 +266,18 @@ func (t *uploadTable) cancel(repo, id string) error {
 	return nil
 }
 
-// offset returns how many bytes session id of repo holds, without
-// counting a call; the handler uses it to fill the Range header of a 416.
+// offset returns how many bytes session id of repo holds, dropping it if
+// it expired. It counts no call; the handler also uses it to fill the
+// Range header of a 416.
 func (t *uploadTable) offset(repo, id string) (int64, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	u, ok := t.sessions[id]
-	if !ok || u.repo != repo || t.expiredLocked(u, t.now()) {
+	if !ok || u.repo != repo {
+		return 0, false
+	}
+	if t.expiredLocked(u, t.now()) {
+		t.removeLocked(id, u)
 		return 0, false
 	}
 	return int64(len(u.data)), true
