@@ -169,7 +169,7 @@ type chunk struct {
 // appendTo streams c onto u, checking its Content-Range. On error u is
 // left as it was before.
 func (r *Registry) appendTo(u *upload, c chunk) error {
-	have := int64(len(u.data))
+	have, segs := u.size, len(u.segs)
 	if c.start >= 0 {
 		if c.start != have {
 			return &rangeError{have: have}
@@ -183,7 +183,7 @@ func (r *Registry) appendTo(u *upload, c chunk) error {
 		err = &rangeError{have: have, msg: fmt.Sprintf("Content-Range %d-%d does not match the %d byte chunk", c.start, c.end, n)}
 	}
 	if err != nil {
-		u.data = u.data[:have]
+		r.uploads.uncharge(u.truncate(segs))
 		return err
 	}
 	return nil
@@ -202,7 +202,7 @@ func (r *Registry) appendUpload(ctx context.Context, repo, id string, c chunk) (
 	if err := r.appendTo(u, c); err != nil {
 		return 0, err
 	}
-	return int64(len(u.data)), nil
+	return u.size, nil
 }
 
 // uploadSize returns the bytes received so far.
@@ -234,18 +234,19 @@ func (r *Registry) finishUpload(ctx context.Context, repo, id string, d digest.D
 // commit appends c to u, verifies u against d, stores it and ends u. On
 // error u is released as it was before.
 func (r *Registry) commit(repo string, d digest.Digest, u *upload, c chunk) error {
-	have := len(u.data)
+	segs := len(u.segs)
 	if err := r.appendTo(u, c); err != nil {
 		r.uploads.release(u)
 		return err
 	}
-	if err := verify(d, u.data); err != nil {
-		u.data = u.data[:have]
+	if err := u.verify(d); err != nil {
+		r.uploads.uncharge(u.truncate(segs))
 		r.uploads.release(u)
 		return err
 	}
+	data := u.blob()
 	r.mu.Lock()
-	r.storeBlobLocked(repo, d, u.data)
+	r.storeBlobLocked(repo, d, data)
 	r.mu.Unlock()
 	r.uploads.complete(u)
 	return nil

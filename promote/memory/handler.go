@@ -638,6 +638,7 @@ func classify(err error, notFoundCode string) (int, string) {
 		dig     *digestError
 		rng     *rangeError
 		busy    *busyError
+		body    *bodyError
 		size    *sizeError
 	)
 	switch {
@@ -647,6 +648,8 @@ func classify(err error, notFoundCode string) (int, string) {
 		return http.StatusBadRequest, codeManifestInvalid
 	case errors.As(err, &dig):
 		return http.StatusBadRequest, codeDigestInvalid
+	case errors.As(err, &body):
+		return http.StatusBadRequest, codeBlobUploadInvalid
 	case errors.As(err, &rng), errors.As(err, &busy):
 		return http.StatusRequestedRangeNotSatisfiable, codeBlobUploadInvalid
 	case errors.As(err, &size):

@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"bytes"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/opencontainers/go-digest"
 
 	"github.com/imagetags/imagetags/promote"
 )
@@ -27,12 +30,16 @@ const (
 // on); a negative one is refused by SetUploadLimits.
 //
 // Memory: every stored blob is held once, shared by the repositories it is
-// mounted into. An upload in progress holds its bytes once more, with up
-// to a quarter spare while it grows (chunks are streamed into it, never
-// buffered twice); completing it moves the buffer into the store without
-// a copy. MaxSessionBytes counts that capacity, spare included, across
-// open sessions and monolithic uploads in flight, so the memory of a test
-// suite is at most the bytes it stored plus MaxSessionBytes.
+// mounted into. An upload in progress holds the bytes received so far,
+// once: request bodies are streamed into segments, never read whole and
+// copied again. MaxSessionBytes bounds those bytes across open sessions
+// and monolithic uploads in flight. A body of known length is one segment
+// of exact size, which completing the upload moves into the store as it
+// is; an upload of several chunks, or streamed without a length, is
+// copied once into a blob of exact size when it completes, so for that
+// moment it is held twice. The memory of a test suite is therefore the
+// bytes it stored, plus at most MaxSessionBytes, plus the blob being
+// completed.
 type UploadLimits struct {
 	MaxBlobSize     int64         // largest blob, in bytes; larger ones answer 413 SIZE_INVALID
 	MaxSessions     int           // open sessions at once; more answer 429 TOOMANYREQUESTS
@@ -127,14 +134,69 @@ func newUploadTable() uploadTable {
 }
 
 // upload is one upload in progress: a session, or the body of a
-// monolithic upload. Only the request that set busy touches data.
+// monolithic upload. Only the request that set busy touches its bytes.
+//
+// The bytes are kept as the segments the request bodies were read into,
+// never copied while the upload grows; completing it copies them once
+// into a blob of exact size, unless one segment already is that.
 type upload struct {
 	id   string
 	repo string
-	data []byte
+	segs [][]byte  // the bytes received, in order
+	size int64     // their total length
 	used time.Time // last request that ended
-	busy bool      // a request is writing data
+	busy bool      // a request is writing
 	gone bool      // removed from the table while busy
+}
+
+// capacity is the memory u's segments hold.
+func (u *upload) capacity() int64 {
+	var n int64
+	for _, s := range u.segs {
+		n += int64(cap(s))
+	}
+	return n
+}
+
+// truncate drops the segments after the first n, which a refused body
+// added, returning the memory they held.
+func (u *upload) truncate(n int) int64 {
+	var freed int64
+	for _, s := range u.segs[n:] {
+		freed += int64(cap(s))
+		u.size -= int64(len(s))
+	}
+	clear(u.segs[n:])
+	u.segs = u.segs[:n]
+	return freed
+}
+
+// blob returns u's bytes as one slice of exact size, copying only when
+// they are in more than one segment or the one has spare capacity.
+func (u *upload) blob() []byte {
+	if len(u.segs) == 1 && len(u.segs[0]) == cap(u.segs[0]) {
+		return u.segs[0]
+	}
+	out := make([]byte, 0, u.size)
+	for _, s := range u.segs {
+		out = append(out, s...)
+	}
+	return out
+}
+
+// verify checks u's bytes against d without joining them.
+func (u *upload) verify(d digest.Digest) error {
+	if err := d.Validate(); err != nil {
+		return &digestError{fmt.Sprintf("invalid digest %q: %v", d, err)}
+	}
+	h := d.Algorithm().Hash()
+	for _, s := range u.segs {
+		h.Write(s)
+	}
+	if got := digest.NewDigest(d.Algorithm(), h); got != d {
+		return &digestError{fmt.Sprintf("content has digest %s, not %s", got, d)}
+	}
+	return nil
 }
 
 // limitError reports an upload refused because the registry's upload
@@ -180,8 +242,8 @@ func (t *uploadTable) removeLocked(id string, u *upload) {
 		u.gone = true
 		return
 	}
-	t.held -= int64(cap(u.data))
-	u.data = nil
+	t.held -= u.capacity()
+	u.segs = nil
 }
 
 // open starts a session for repo.
@@ -214,7 +276,7 @@ func (t *uploadTable) acquire(repo, id string) (*upload, error) {
 		return nil, &blobUnknownError{repo: repo, what: id, upload: true}
 	}
 	if u.busy {
-		return nil, &busyError{have: int64(len(u.data))}
+		return nil, &busyError{have: u.size}
 	}
 	u.busy = true
 	return u, nil
@@ -227,8 +289,8 @@ func (t *uploadTable) release(u *upload) {
 	u.busy = false
 	u.used = t.now()
 	if u.gone {
-		t.held -= int64(cap(u.data))
-		u.data = nil
+		t.held -= u.capacity()
+		u.segs = nil
 	}
 }
 
@@ -246,8 +308,8 @@ func (t *uploadTable) complete(u *upload) {
 	if cur, ok := t.sessions[u.id]; ok && cur == u {
 		delete(t.sessions, u.id)
 	}
-	t.held -= int64(cap(u.data))
-	u.data, u.busy, u.gone = nil, false, true
+	t.held -= u.capacity()
+	u.segs, u.busy, u.gone = nil, false, true
 }
 
 // cancel removes session id of repo.
@@ -280,79 +342,122 @@ func (t *uploadTable) offset(repo, id string) (int64, bool) {
 		t.removeLocked(id, u)
 		return 0, false
 	}
-	return int64(len(u.data)), true
+	return u.size, true
 }
 
-// grow makes room for at least need more bytes in u, charging the new
-// capacity to the table. want is the exact final size when known (-1
-// otherwise), so a body of known length is held without spare capacity.
-// The copy into the larger buffer happens outside the table's lock; only
-// the request that holds u busy touches u.data.
-func (t *uploadTable) grow(u *upload, need, want int64) error {
-	have := int64(len(u.data))
-	if int64(cap(u.data))-have >= need {
-		return nil
-	}
+// segment allocates up to n bytes for u within the limits: fewer when
+// MaxBlobSize or MaxSessionBytes leave less room. It fails with the limit
+// that leaves no room, or, when strict, any room less than n.
+func (t *uploadTable) segment(u *upload, n int64, strict bool) ([]byte, error) {
 	t.mu.Lock()
-	if have+need > t.limits.MaxBlobSize {
-		t.mu.Unlock()
-		return &sizeError{limit: t.limits.MaxBlobSize}
+	defer t.mu.Unlock()
+	allow := n
+	var limit error
+	if room := t.limits.MaxBlobSize - u.size; allow > room {
+		allow, limit = room, &sizeError{limit: t.limits.MaxBlobSize}
 	}
-	newCap := want
-	if newCap < have+need {
-		// Unknown length: grow by a quarter, at least 64 KiB, within
-		// the blob limit.
-		newCap = min(max(have+need, have+have/4, have+64<<10), t.limits.MaxBlobSize)
+	if room := t.limits.MaxSessionBytes - t.held; allow > room {
+		allow, limit = room, &limitError{fmt.Sprintf("uploads in progress hold %d bytes and %d more would exceed the %d byte limit (UploadLimits.MaxSessionBytes); complete or cancel uploads, or retry later",
+			t.held, n, t.limits.MaxSessionBytes)}
 	}
-	extra := newCap - int64(cap(u.data))
-	if t.held+extra > t.limits.MaxSessionBytes {
-		held, limit := t.held, t.limits.MaxSessionBytes
-		t.mu.Unlock()
-		return &limitError{fmt.Sprintf("uploads in progress hold %d bytes and %d more would exceed the %d byte limit (UploadLimits.MaxSessionBytes); complete or cancel uploads, or retry later",
-			held, extra, limit)}
+	if limit != nil && (strict || allow <= 0) {
+		return nil, limit
 	}
-	t.held += extra
-	t.mu.Unlock()
-	buf := make([]byte, have, newCap)
-	copy(buf, u.data)
-	u.data = buf
-	return nil
+	t.held += allow
+	return make([]byte, allow), nil
 }
 
-// fill streams body onto the end of u. length is the body's length when
-// known (-1 otherwise). It returns the bytes read; on error the bytes read
-// so far stay in u for the caller to keep or cut.
+// keep appends the first k bytes of seg to u. A segment the body did not
+// fill is replaced by an exact copy of what it holds, and the rest of its
+// charge returned, so the charge stays the memory held.
+func (t *uploadTable) keep(u *upload, seg []byte, k int) {
+	if k < len(seg) {
+		t.uncharge(int64(len(seg) - k))
+		if k == 0 {
+			return
+		}
+		exact := make([]byte, k) // cap k exactly, unlike slices.Clone
+		copy(exact, seg)
+		seg = exact
+	}
+	u.segs = append(u.segs, seg)
+	u.size += int64(k)
+}
+
+// uncharge returns n bytes to the table.
+func (t *uploadTable) uncharge(n int64) {
+	t.mu.Lock()
+	t.held -= n
+	t.mu.Unlock()
+}
+
+// Segment sizes for bodies of unknown length: the first is small, each
+// next one twice the last, up to maxSegment, so a small blob costs
+// little and a large one a few hundred segments.
+const (
+	minSegment = 64 << 10
+	maxSegment = 8 << 20
+)
+
+// bodyError reports a request body that could not be read whole, such as
+// one shorter than its Content-Length.
+type bodyError struct{ err error }
+
+func (e *bodyError) Error() string { return "memory: reading the request body: " + e.err.Error() }
+
+func (e *bodyError) Unwrap() error { return e.err }
+
+// fill streams body onto the end of u, in new segments: a body of known
+// length (length >= 0) into one segment of exactly that size, anything
+// beyond it or of unknown length into segments of growing size. It
+// returns the bytes read; on error the caller cuts u back with truncate.
 func (t *uploadTable) fill(u *upload, body io.Reader, length int64) (int64, error) {
-	start := int64(len(u.data))
-	if length >= 0 {
-		if err := t.grow(u, length, start+length); err != nil {
+	var read int64
+	if length > 0 {
+		seg, err := t.segment(u, length, true)
+		if err != nil {
 			return 0, err
 		}
-	}
-	for {
-		if len(u.data) == cap(u.data) {
-			// A body longer than announced, or of unknown length: check
-			// for more before growing, so an exact buffer stays exact.
-			var probe [1]byte
-			n, err := io.ReadFull(body, probe[:])
-			if n == 0 {
-				if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-					return int64(len(u.data)) - start, nil
-				}
-				return int64(len(u.data)) - start, err
-			}
-			if err := t.grow(u, 1, -1); err != nil {
-				return int64(len(u.data)) - start, err
-			}
-			u.data = append(u.data, probe[0])
-		}
-		n, err := body.Read(u.data[len(u.data):cap(u.data)])
-		u.data = u.data[:len(u.data)+n]
-		if errors.Is(err, io.EOF) {
-			return int64(len(u.data)) - start, nil
-		}
+		k, err := io.ReadFull(body, seg)
+		t.keep(u, seg, k)
+		read += int64(k)
 		if err != nil {
-			return int64(len(u.data)) - start, err
+			return read, &bodyError{err}
 		}
+	}
+	if length >= 0 {
+		// A body is rarely longer than announced: look for one more
+		// byte before allocating for it.
+		var probe [1]byte
+		k, err := io.ReadFull(body, probe[:])
+		if k == 0 {
+			if err == nil || errors.Is(err, io.EOF) {
+				return read, nil
+			}
+			return read, &bodyError{err}
+		}
+		body = io.MultiReader(bytes.NewReader(probe[:]), body)
+	}
+	next := int64(minSegment)
+	for {
+		seg, err := t.segment(u, next, false)
+		if err != nil {
+			// No room left: that is only an error if more follows.
+			var probe [1]byte
+			if k, _ := io.ReadFull(body, probe[:]); k == 0 {
+				return read, nil
+			}
+			return read, err
+		}
+		k, err := io.ReadFull(body, seg)
+		t.keep(u, seg, k)
+		read += int64(k)
+		switch {
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return read, nil
+		case err != nil:
+			return read, &bodyError{err}
+		}
+		next = min(next*2, maxSegment)
 	}
 }
