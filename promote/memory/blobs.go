@@ -132,14 +132,26 @@ func (r *Registry) storeBlobLocked(repo string, d digest.Digest, data []byte) {
 	r.logLocked(Event{Op: OpBlob, Repository: repo, Digest: d})
 }
 
-// mountBlob copies a blob from another repository, reporting whether it
-// was there.
+// mountBlob links a blob of another repository into repo, without
+// copying its bytes, reporting whether it was there. With from empty it
+// looks in every repository.
 func (r *Registry) mountBlob(ctx context.Context, repo, from string, d digest.Digest) (bool, error) {
 	if err := r.begin(ctx, OpBlob, repo); err != nil {
 		return false, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if from == "" {
+		if m := r.repos.Load(); m != nil {
+			for _, src := range *m {
+				if data, ok := src.blobs[d]; ok {
+					r.storeBlobLocked(repo, d, data)
+					return true, nil
+				}
+			}
+		}
+		return false, nil
+	}
 	src := r.repoLocked(from)
 	if src == nil {
 		return false, nil

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -421,5 +422,39 @@ func TestUploadSessionIDsAreUnguessable(t *testing.T) {
 	// Guessing the old sequential names finds nothing.
 	for _, guess := range []string{"upload-1", "upload-2", "1", "0"} {
 		assert.Equal(t, http.StatusNotFound, do(h, "DELETE", "/v2/team/app/blobs/uploads/"+guess, nil, nil).Code, guess)
+	}
+}
+
+func TestHandlerMount(t *testing.T) {
+	reg := memory.New()
+	h := reg.Handler()
+	blob := pushBlob(t, h, "team/src", ocispec.MediaTypeImageLayer, []byte("shared layer"), digest.SHA256)
+	absent := digest.FromString("absent")
+	tests := []struct {
+		name   string
+		query  string
+		status int
+	}{
+		{"from a repository holding it", "mount=" + blob.Digest.String() + "&from=team/src", http.StatusCreated},
+		{"anonymous, found elsewhere", "mount=" + blob.Digest.String(), http.StatusCreated},
+		{"anonymous, held nowhere", "mount=" + absent.String(), http.StatusAccepted},
+		{"from a repository without it", "mount=" + blob.Digest.String() + "&from=team/none", http.StatusAccepted},
+		{"from an invalid name", "mount=" + blob.Digest.String() + "&from=Team", http.StatusAccepted},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			repo := "team/dst" + strconv.Itoa(i)
+			rec := do(h, "POST", "/v2/"+repo+"/blobs/uploads/?"+tt.query, nil, nil)
+			require.Equal(t, tt.status, rec.Code, rec.Body.String())
+			get := do(h, "GET", "/v2/"+repo+"/blobs/"+blob.Digest.String(), nil, nil)
+			if tt.status == http.StatusCreated {
+				assert.Equal(t, "/v2/"+repo+"/blobs/"+blob.Digest.String(), rec.Header().Get("Location"))
+				require.Equal(t, http.StatusOK, get.Code)
+				assert.Equal(t, "shared layer", get.Body.String())
+			} else {
+				assert.NotEqual(t, http.StatusOK, get.Code, "nothing mounted")
+				assert.Contains(t, rec.Header().Get("Location"), "/v2/"+repo+"/blobs/uploads/", "an upload session instead")
+			}
+		})
 	}
 }

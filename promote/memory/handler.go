@@ -50,7 +50,8 @@ const (
 //   - GET, HEAD, PUT and DELETE /v2/<name>/manifests/<tag or digest>;
 //   - GET, HEAD and DELETE /v2/<name>/blobs/<digest>;
 //   - POST /v2/<name>/blobs/uploads/ (monolithic with ?digest=, cross-mount
-//     with ?mount=&from=, otherwise a session), then PATCH, PUT, GET and
+//     with ?mount=&from=, or from any repository with ?mount= alone,
+//     otherwise a session), then PATCH, PUT, GET and
 //     DELETE on the session URL for chunked uploads;
 //   - GET /v2/<name>/tags/list with n and last, and a Link header when more
 //     tags follow;
@@ -308,8 +309,10 @@ func (h *handler) startUpload(w http.ResponseWriter, req *http.Request, rt route
 			writeError(w, req, http.StatusBadRequest, codeDigestInvalid, err.Error())
 			return
 		}
+		// Without from, the blob is looked for in every repository (an
+		// anonymous mount): the fake has no access control to respect.
 		from := q.Get("from")
-		if reference.ValidateRepository(from) == nil {
+		if from == "" || reference.ValidateRepository(from) == nil {
 			ok, err := h.r.mountBlob(ctx, rt.name, from, digest.Digest(mount))
 			if err != nil {
 				writeErr(w, req, err, codeBlobUnknown)

@@ -107,7 +107,7 @@ attr() {
   sed -n 's/.*<testsuite [^>]*[[:space:]]'"$1"'="\([0-9]*\)".*/\1/p' "$junit" | head -n 1
 }
 tests=$(attr tests) failures=$(attr failures) errors=$(attr errors) skipped=$(attr skipped)
-echo "OCI conformance ($CONFORMANCE_VERSION, spec 1.1, all workflows): ${tests:-?} checks, ${failures:-?} failing, ${errors:-?} errors, ${skipped:-?} skipped"
+echo "OCI conformance ($CONFORMANCE_VERSION, spec 1.1, all workflows): ${tests:-?} checks, ${failures:-?} failing, ${errors:-?} errors, ${skipped:-0} skipped"
 if [ "$status" -ne 0 ] || [ -z "$tests" ] || [ "$tests" -eq 0 ] || [ "${failures:-1}" -ne 0 ] || [ "${errors:-1}" -ne 0 ]; then
   echo "conformance failed (suite exit status $status); failing checks:" >&2
   grep -E 'FAIL|^ +- ' "$workdir/run/summary.txt" >&2 || true
