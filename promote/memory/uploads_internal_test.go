@@ -2,6 +2,7 @@ package memory
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -151,4 +152,35 @@ func FuzzParseRange(f *testing.F) {
 			t.Fatalf("parseRange(%q) = %d, %d, true", s, start, end)
 		}
 	})
+}
+
+func TestConcurrentUploadsKeepTheirBytesApart(t *testing.T) {
+	r := New()
+	h := r.Handler()
+	const workers = 8
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			blob := bytes.Repeat([]byte{byte('a' + w)}, 200_000+w)
+			d := digest.FromBytes(blob)
+			loc := send(h, "POST", "/v2/team/app/blobs/uploads/", nil, 0, "").Header().Get("Location")
+			for off := 0; off < len(blob); off += 50_000 {
+				end := min(off+50_000, len(blob))
+				if rec := send(h, "PATCH", loc, blob[off:end], -1, ""); rec.Code != http.StatusAccepted {
+					errs <- fmt.Errorf("worker %d: PATCH at %d: %d %s", w, off, rec.Code, rec.Body.String())
+					return
+				}
+			}
+			if rec := send(h, "PUT", loc+"?digest="+d.String(), nil, 0, ""); rec.Code != http.StatusCreated {
+				errs <- fmt.Errorf("worker %d: PUT: %d %s", w, rec.Code, rec.Body.String())
+				return
+			}
+			errs <- nil
+		}()
+	}
+	for range workers {
+		require.NoError(t, <-errs)
+	}
+	assert.Zero(t, r.uploads.held)
+	assert.Len(t, r.repoLocked("team/app").blobs, workers)
 }
