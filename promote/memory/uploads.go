@@ -356,6 +356,10 @@ func (t *uploadTable) segment(u *upload, n int64, strict bool) ([]byte, error) {
 	if room := t.limits.MaxBlobSize - u.size; allow > room {
 		allow, limit = room, &sizeError{limit: t.limits.MaxBlobSize}
 	}
+	if t.held+allow > t.limits.MaxSessionBytes {
+		// Expired sessions may still hold bytes nobody will use.
+		t.sweepLocked(t.now())
+	}
 	if room := t.limits.MaxSessionBytes - t.held; allow > room {
 		allow, limit = room, &limitError{fmt.Sprintf("uploads in progress hold %d bytes and %d more would exceed the %d byte limit (UploadLimits.MaxSessionBytes); complete or cancel uploads, or retry later",
 			t.held, n, t.limits.MaxSessionBytes)}

@@ -184,3 +184,20 @@ func TestConcurrentUploadsKeepTheirBytesApart(t *testing.T) {
 	assert.Zero(t, r.uploads.held)
 	assert.Len(t, r.repoLocked("team/app").blobs, workers)
 }
+
+func TestExpiredSessionsGiveTheirBytesToNewUploads(t *testing.T) {
+	r := New()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	r.SetClock(func() time.Time { return now })
+	require.NoError(t, r.SetUploadLimits(UploadLimits{MaxBlobSize: 100, MaxSessionBytes: 100, IdleTimeout: time.Minute}))
+	h := r.Handler()
+	full := bytes.Repeat([]byte("x"), 100)
+	abandoned := send(h, "POST", "/v2/team/app/blobs/uploads/", nil, 0, "").Header().Get("Location")
+	require.Equal(t, http.StatusAccepted, send(h, "PATCH", abandoned, full, 100, "").Code)
+
+	d := digest.FromBytes(full).String()
+	assert.Equal(t, http.StatusTooManyRequests, send(h, "POST", "/v2/team/app/blobs/uploads/?digest="+d, full, 100, "").Code, "the abandoned session holds every byte")
+	now = now.Add(time.Minute)
+	assert.Equal(t, http.StatusCreated, send(h, "POST", "/v2/team/app/blobs/uploads/?digest="+d, full, 100, "").Code, "once it expired, its bytes are free")
+	assert.Equal(t, http.StatusNotFound, send(h, "GET", abandoned, nil, 0, "").Code)
+}
