@@ -39,7 +39,7 @@ built_from_pin() {
 
 bin=${CONFORMANCE_BIN:-}
 if [ -z "$bin" ]; then
-  cache=${IMAGETAGS_CI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/imagetags-ci}
+  cache=${IMAGETAGS_CI_CACHE:-${XDG_CACHE_HOME:-${HOME:-$workdir}/.cache}/imagetags-ci}
   bin="$cache/oci-conformance-$CONFORMANCE_VERSION"
   if [ -x "$bin" ] && built_from_pin "$bin"; then
     echo "using cached $bin"
