@@ -142,12 +142,10 @@ func (r *Registry) mountBlob(ctx context.Context, repo, from string, d digest.Di
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if from == "" {
-		if m := r.repos.Load(); m != nil {
-			for _, src := range *m {
-				if data, ok := src.blobs[d]; ok {
-					r.storeBlobLocked(repo, d, data)
-					return true, nil
-				}
+		for _, src := range r.reposLocked() {
+			if data, ok := src.blobs[d]; ok {
+				r.storeBlobLocked(repo, d, data)
+				return true, nil
 			}
 		}
 		return false, nil

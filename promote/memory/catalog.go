@@ -2,9 +2,26 @@ package memory
 
 import (
 	"context"
+	"iter"
 	"slices"
 	"strings"
 )
+
+// reposLocked iterates over every repository and its name, in no order;
+// r.mu must be held.
+func (r *Registry) reposLocked() iter.Seq2[string, *repository] {
+	return func(yield func(string, *repository) bool) {
+		m := r.repos.Load()
+		if m == nil {
+			return
+		}
+		for name, rp := range *m {
+			if !yield(name, rp) {
+				return
+			}
+		}
+	}
+}
 
 // catalog returns up to n repository names sorted after last, and whether
 // more follow; n < 0 means all. A repository is listed once it holds a
@@ -15,11 +32,9 @@ func (r *Registry) catalog(ctx context.Context, last string, n int) ([]string, b
 	}
 	r.mu.RLock()
 	var names []string
-	if m := r.repos.Load(); m != nil {
-		for name, rp := range *m {
-			if name > last && len(rp.manifests) > 0 {
-				names = append(names, name)
-			}
+	for name, rp := range r.reposLocked() {
+		if name > last && len(rp.manifests) > 0 {
+			names = append(names, name)
 		}
 	}
 	r.mu.RUnlock()
