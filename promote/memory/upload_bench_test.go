@@ -30,9 +30,9 @@ func benchBlob() ([]byte, digest.Digest) {
 	return blob, digest.FromBytes(blob)
 }
 
-// serve sends one request with a known Content-Length and fails the
+// uploadRequest sends one request with a known Content-Length and fails the
 // benchmark on an unexpected status.
-func serve(b *testing.B, h http.Handler, method, target string, body []byte, contentRange string, want int) *httptest.ResponseRecorder {
+func uploadRequest(b *testing.B, h http.Handler, method, target string, body []byte, contentRange string, want int) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(method, target, bytes.NewReader(body))
 	if contentRange != "" {
 		req.Header.Set("Content-Range", contentRange)
@@ -52,12 +52,12 @@ func BenchmarkUploadChunked(b *testing.B) {
 	b.SetBytes(benchBlobSize)
 	for b.Loop() {
 		h := memory.New().Handler()
-		loc := serve(b, h, "POST", "/v2/team/app/blobs/uploads/", nil, "", http.StatusAccepted).Header().Get("Location")
+		loc := uploadRequest(b, h, "POST", "/v2/team/app/blobs/uploads/", nil, "", http.StatusAccepted).Header().Get("Location")
 		for off := 0; off < len(blob)-chunk; off += chunk {
-			serve(b, h, "PATCH", loc, blob[off:off+chunk], strconv.Itoa(off)+"-"+strconv.Itoa(off+chunk-1), http.StatusAccepted)
+			uploadRequest(b, h, "PATCH", loc, blob[off:off+chunk], strconv.Itoa(off)+"-"+strconv.Itoa(off+chunk-1), http.StatusAccepted)
 		}
 		last := len(blob) - chunk
-		serve(b, h, "PUT", loc+"?digest="+d.String(), blob[last:], strconv.Itoa(last)+"-"+strconv.Itoa(len(blob)-1), http.StatusCreated)
+		uploadRequest(b, h, "PUT", loc+"?digest="+d.String(), blob[last:], strconv.Itoa(last)+"-"+strconv.Itoa(len(blob)-1), http.StatusCreated)
 	}
 }
 
@@ -67,7 +67,7 @@ func BenchmarkUploadMonolithic(b *testing.B) {
 	b.SetBytes(benchBlobSize)
 	for b.Loop() {
 		h := memory.New().Handler()
-		serve(b, h, "POST", "/v2/team/app/blobs/uploads/?digest="+d.String(), blob, "", http.StatusCreated)
+		uploadRequest(b, h, "POST", "/v2/team/app/blobs/uploads/?digest="+d.String(), blob, "", http.StatusCreated)
 	}
 }
 
