@@ -425,6 +425,18 @@ func TestUploadSessionIDsAreUnguessable(t *testing.T) {
 	}
 }
 
+func TestHandlerMonolithicUploadIgnoresContentRange(t *testing.T) {
+	h := memory.New().Handler()
+	blob := []byte("whole blob")
+	d := digest.FromBytes(blob)
+	for _, cr := range []string{"", "0-9", "5-14", "nonsense"} {
+		t.Run(cr, func(t *testing.T) {
+			rec := do(h, "POST", "/v2/team/app/blobs/uploads/?digest="+d.String(), blob, map[string]string{"Content-Range": cr})
+			require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+		})
+	}
+}
+
 func TestHandlerMount(t *testing.T) {
 	reg := memory.New()
 	h := reg.Handler()

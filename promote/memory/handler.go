@@ -331,11 +331,9 @@ func (h *handler) startUpload(w http.ResponseWriter, req *http.Request, rt route
 			writeError(w, req, http.StatusBadRequest, codeDigestInvalid, err.Error())
 			return
 		}
-		c, err := requestChunk(req)
-		if err != nil {
-			writeErr(w, req, err, codeBlobUploadUnknown)
-			return
-		}
+		// A monolithic upload is the whole blob: any Content-Range is
+		// ignored, as there is no session it could continue.
+		c := chunk{start: -1, end: -1, body: req.Body, length: req.ContentLength}
 		if err := h.r.pushBlob(ctx, rt.name, digest.Digest(dq), c); err != nil {
 			writeErr(w, req, err, codeBlobUnknown)
 			return
