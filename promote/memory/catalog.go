@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"iter"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -10,17 +11,7 @@ import (
 // reposLocked iterates over every repository and its name, in no order;
 // r.mu must be held.
 func (r *Registry) reposLocked() iter.Seq2[string, *repository] {
-	return func(yield func(string, *repository) bool) {
-		m := r.repos.Load()
-		if m == nil {
-			return
-		}
-		for name, rp := range *m {
-			if !yield(name, rp) {
-				return
-			}
-		}
-	}
+	return maps.All(r.repos)
 }
 
 // catalog returns up to n repository names sorted after last, and whether

@@ -193,6 +193,31 @@ func TestHandlerManifestsKeepTheDigestAlgorithmOfThePush(t *testing.T) {
 	assert.Equal(t, http.StatusOK, do(h, "HEAD", "/v2/team/app/manifests/v1", nil, nil).Code)
 }
 
+func TestHandlerSHA512PushLeavesTheSHA256EntryOfTheSameBytesAlone(t *testing.T) {
+	h := memory.New().Handler()
+	cfg := pushBlob(t, h, "team/app", ocispec.MediaTypeImageConfig, []byte(`{"os":"linux"}`), digest.SHA256)
+	body := imageManifest(t, cfg)
+	d256, d512 := digest.SHA256.FromBytes(body), digest.SHA512.FromBytes(body)
+	ct := map[string]string{"Content-Type": ocispec.MediaTypeImageManifest}
+	require.Equal(t, http.StatusCreated, do(h, "PUT", "/v2/team/app/manifests/v1", body, ct).Code)
+	put := do(h, "PUT", "/v2/team/app/manifests/"+d512.String(), body, ct)
+	require.Equal(t, http.StatusCreated, put.Code, put.Body.String())
+	assert.Equal(t, d512.String(), put.Header().Get("Docker-Content-Digest"))
+
+	tests := []struct{ target, digest string }{
+		{"/v2/team/app/manifests/v1", d256.String()},
+		{"/v2/team/app/manifests/" + d256.String(), d256.String()},
+		{"/v2/team/app/manifests/" + d512.String(), d512.String()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.target, func(t *testing.T) {
+			rec := do(h, "HEAD", tt.target, nil, nil)
+			require.Equal(t, http.StatusOK, rec.Code)
+			assert.Equal(t, tt.digest, rec.Header().Get("Docker-Content-Digest"))
+		})
+	}
+}
+
 func TestHandlerCatalog(t *testing.T) {
 	reg := memory.New()
 	for _, repo := range []string{"b/app", "a/app", "c/app", "a/tool"} {
