@@ -9,8 +9,7 @@
 # ${IMAGETAGS_CI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/imagetags-ci} and
 # reused only when `go version -m` shows it was built from the pinned
 # version; $CONFORMANCE_BIN overrides it. The registry under test is
-# promote/memory/internal/loopback, an empty in-memory registry on a free
-# 127.0.0.1 port.
+# examples/registry, an empty in-memory registry on a free 127.0.0.1 port.
 #
 # Call it from the module root: bash promote/memory/testdata/ci-conformance.sh
 # The suite's reports (results.yaml, junit.xml, report.html) are kept in
@@ -58,8 +57,8 @@ if ! built_from_pin "$bin"; then
   exit 1
 fi
 
-go build -o "$workdir/loopback" ./promote/memory/internal/loopback
-"$workdir/loopback" -addr-file "$workdir/addr" >"$workdir/server.log" 2>&1 &
+go build -o "$workdir/registry" ./examples/registry
+"$workdir/registry" --addr 127.0.0.1:0 --addr-file "$workdir/addr" >"$workdir/server.log" 2>&1 &
 server_pid=$!
 
 # Wait for the server to write its address, at most 10 seconds.
@@ -70,7 +69,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 if [ ! -s "$workdir/addr" ]; then
-  echo "the loopback registry did not start; its log:" >&2
+  echo "the in-memory registry did not start; its log:" >&2
   cat "$workdir/server.log" >&2
   exit 1
 fi
