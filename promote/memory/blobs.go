@@ -3,15 +3,13 @@ package memory
 import (
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 
 	"github.com/opencontainers/go-digest"
 
 	"github.com/imagetags/imagetags/promote"
 )
-
-// maxBlobSize bounds one blob, so a runaway client cannot exhaust memory.
-const maxBlobSize = 64 << 20
 
 // nameUnknownError reports a repository that does not exist.
 type nameUnknownError struct{ repo string }
@@ -45,23 +43,24 @@ type digestError struct{ msg string }
 func (e *digestError) Error() string { return "memory: " + e.msg }
 
 // rangeError reports a chunk that does not continue an upload where it
-// stands.
-type rangeError struct{ have int64 }
+// stands, or whose Content-Range disagrees with its length.
+type rangeError struct {
+	have int64  // where the upload stands
+	msg  string // what is wrong; empty for a chunk at the wrong offset
+}
 
 func (e *rangeError) Error() string {
+	if e.msg != "" {
+		return "memory: " + e.msg
+	}
 	return "memory: chunk does not start at offset " + strconv.FormatInt(e.have, 10) + ", where the upload stands"
 }
 
-// sizeError reports a blob larger than maxBlobSize.
-type sizeError struct{}
+// sizeError reports a blob larger than UploadLimits.MaxBlobSize.
+type sizeError struct{ limit int64 }
 
 func (e *sizeError) Error() string {
-	return "memory: blob exceeds the " + strconv.Itoa(maxBlobSize) + " byte limit"
-}
-
-type upload struct {
-	repo string
-	data []byte
+	return "memory: blob exceeds the " + strconv.FormatInt(e.limit, 10) + " byte limit (UploadLimits.MaxBlobSize)"
 }
 
 func (r *Registry) getBlob(ctx context.Context, repo string, d digest.Digest) ([]byte, error) {
@@ -133,14 +132,24 @@ func (r *Registry) storeBlobLocked(repo string, d digest.Digest, data []byte) {
 	r.logLocked(Event{Op: OpBlob, Repository: repo, Digest: d})
 }
 
-// mountBlob copies a blob from another repository, reporting whether it
-// was there.
+// mountBlob links a blob of another repository into repo, without
+// copying its bytes, reporting whether it was there. With from empty it
+// looks in every repository.
 func (r *Registry) mountBlob(ctx context.Context, repo, from string, d digest.Digest) (bool, error) {
 	if err := r.begin(ctx, OpBlob, repo); err != nil {
 		return false, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if from == "" {
+		for _, src := range r.reposLocked() {
+			if data, ok := src.blobs[d]; ok {
+				r.storeBlobLocked(repo, d, data)
+				return true, nil
+			}
+		}
+		return false, nil
+	}
 	src := r.repoLocked(from)
 	if src == nil {
 		return false, nil
@@ -157,34 +166,53 @@ func (r *Registry) startUpload(ctx context.Context, repo string) (string, error)
 	if err := r.begin(ctx, OpBlob, repo); err != nil {
 		return "", err
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.nextID++
-	id := "upload-" + strconv.FormatUint(r.nextID, 10)
-	r.uploads[id] = &upload{repo: repo}
-	return id, nil
+	return r.uploads.open(repo)
 }
 
-// appendUpload adds a chunk at offset start (or at the end when start is
-// negative) and returns the new size.
-func (r *Registry) appendUpload(ctx context.Context, repo, id string, start int64, chunk []byte) (int64, error) {
+// chunk is one piece of an upload as a request carries it.
+type chunk struct {
+	start, end int64     // the Content-Range, inclusive; start is -1 when absent
+	body       io.Reader // streamed into the session, never buffered twice
+	length     int64     // the body's Content-Length, or -1 when unknown
+}
+
+// appendTo streams c onto u, checking its Content-Range. On error u is
+// left as it was before.
+func (r *Registry) appendTo(u *upload, c chunk) error {
+	have, segs := u.size, len(u.segs)
+	if c.start >= 0 {
+		if c.start != have {
+			return &rangeError{have: have}
+		}
+		if c.length >= 0 && c.length != c.end-c.start+1 {
+			return &rangeError{have: have, msg: fmt.Sprintf("Content-Range %d-%d does not match the %d byte chunk", c.start, c.end, c.length)}
+		}
+	}
+	n, err := r.uploads.fill(u, c.body, c.length)
+	if err == nil && c.start >= 0 && n != c.end-c.start+1 {
+		err = &rangeError{have: have, msg: fmt.Sprintf("Content-Range %d-%d does not match the %d byte chunk", c.start, c.end, n)}
+	}
+	if err != nil {
+		r.uploads.uncharge(u.truncate(segs))
+		return err
+	}
+	return nil
+}
+
+// appendUpload streams a chunk into session id and returns the new size.
+func (r *Registry) appendUpload(ctx context.Context, repo, id string, c chunk) (int64, error) {
 	if err := r.begin(ctx, OpBlob, repo); err != nil {
 		return 0, err
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	u, ok := r.uploads[id]
-	if !ok || u.repo != repo {
-		return 0, &blobUnknownError{repo: repo, what: id, upload: true}
+	u, err := r.uploads.acquire(repo, id)
+	if err != nil {
+		return 0, err
 	}
-	if start >= 0 && start != int64(len(u.data)) {
-		return 0, &rangeError{have: int64(len(u.data))}
+	defer r.uploads.release(u)
+	if err := r.appendTo(u, c); err != nil {
+		return 0, err
 	}
-	if len(u.data)+len(chunk) > maxBlobSize {
-		return 0, &sizeError{}
-	}
-	u.data = append(u.data, chunk...)
-	return int64(len(u.data)), nil
+	return u.size, nil
 }
 
 // uploadSize returns the bytes received so far.
@@ -192,49 +220,60 @@ func (r *Registry) uploadSize(ctx context.Context, repo, id string) (int64, erro
 	if err := r.begin(ctx, OpBlob, repo); err != nil {
 		return 0, err
 	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	u, ok := r.uploads[id]
-	if !ok || u.repo != repo {
+	n, ok := r.uploads.offset(repo, id)
+	if !ok {
 		return 0, &blobUnknownError{repo: repo, what: id, upload: true}
 	}
-	return int64(len(u.data)), nil
+	return n, nil
 }
 
-// finishUpload appends a last chunk, checks the whole against d and stores
-// it. A digest mismatch leaves the session open, as registries do.
-func (r *Registry) finishUpload(ctx context.Context, repo, id string, d digest.Digest, chunk []byte) error {
+// finishUpload streams a last chunk, checks the whole against d and
+// stores it, moving the session's buffer into the store. A digest
+// mismatch leaves the session open as it was, as registries do.
+func (r *Registry) finishUpload(ctx context.Context, repo, id string, d digest.Digest, c chunk) error {
 	if err := r.begin(ctx, OpBlob, repo); err != nil {
 		return err
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	u, ok := r.uploads[id]
-	if !ok || u.repo != repo {
-		return &blobUnknownError{repo: repo, what: id, upload: true}
-	}
-	if len(u.data)+len(chunk) > maxBlobSize {
-		return &sizeError{}
-	}
-	data := append(u.data[:len(u.data):len(u.data)], chunk...)
-	if err := verify(d, data); err != nil {
+	u, err := r.uploads.acquire(repo, id)
+	if err != nil {
 		return err
 	}
-	delete(r.uploads, id)
+	return r.commit(repo, d, u, c)
+}
+
+// commit appends c to u, verifies u against d, stores it and ends u. On
+// error u is released as it was before.
+func (r *Registry) commit(repo string, d digest.Digest, u *upload, c chunk) error {
+	segs := len(u.segs)
+	if err := r.appendTo(u, c); err != nil {
+		r.uploads.release(u)
+		return err
+	}
+	if err := u.verify(d); err != nil {
+		r.uploads.uncharge(u.truncate(segs))
+		r.uploads.release(u)
+		return err
+	}
+	data := u.blob()
+	r.mu.Lock()
 	r.storeBlobLocked(repo, d, data)
+	r.mu.Unlock()
+	r.uploads.complete(u)
 	return nil
+}
+
+// pushBlob stores a monolithic upload, streaming its body once into
+// memory that counts against UploadLimits.
+func (r *Registry) pushBlob(ctx context.Context, repo string, d digest.Digest, c chunk) error {
+	if err := r.begin(ctx, OpBlob, repo); err != nil {
+		return err
+	}
+	return r.commit(repo, d, r.uploads.transient(repo), c)
 }
 
 func (r *Registry) cancelUpload(ctx context.Context, repo, id string) error {
 	if err := r.begin(ctx, OpBlob, repo); err != nil {
 		return err
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	u, ok := r.uploads[id]
-	if !ok || u.repo != repo {
-		return &blobUnknownError{repo: repo, what: id, upload: true}
-	}
-	delete(r.uploads, id)
-	return nil
+	return r.uploads.cancel(repo, id)
 }

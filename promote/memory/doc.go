@@ -28,5 +28,11 @@
 // time, at the cost of the page.
 //
 // Handler serves the registry over HTTP. Point an OCI client at
-// httptest.NewServer(reg.Handler()) with plain HTTP enabled.
+// httptest.NewServer(reg.Handler()) with plain HTTP enabled. It passes
+// every check of the OCI distribution-spec conformance suite (spec 1.1,
+// all four workflows), and crane, oras and regctl work against it,
+// catalog included. Uploads hold blobs of real image sizes in memory
+// within SetUploadLimits' bounds (by default up to 8 GiB per blob and
+// 16 GiB across uploads in progress), with random session ids and idle
+// sessions dropped after DefaultIdleTimeout by the clock SetClock sets.
 package memory

@@ -34,6 +34,7 @@ func FuzzHandler(f *testing.F) {
 		{"PATCH", "/v2/team/app/blobs/uploads/upload-1", "", "0-3"},
 		{"PUT", "/v2/team/app/blobs/uploads/upload-1", "digest=" + d, ""},
 		{"GET", "/v2/team/app/tags/list", "n=1&last=1.0", ""},
+		{"GET", "/v2/_catalog", "n=1&last=team", ""},
 		{"GET", "/v2/team/app/referrers/" + d, "artifactType=x", ""},
 		{"GET", "/v2//manifests/", "", ""},
 		{"GET", "/v2/a/blobs/uploads", "", ""},

@@ -49,11 +49,21 @@ const (
 //   - GET, HEAD, PUT and DELETE /v2/<name>/manifests/<tag or digest>;
 //   - GET, HEAD and DELETE /v2/<name>/blobs/<digest>;
 //   - POST /v2/<name>/blobs/uploads/ (monolithic with ?digest=, cross-mount
-//     with ?mount=&from=, otherwise a session), then PATCH, PUT, GET and
+//     with ?mount=&from=, or from any repository with ?mount= alone,
+//     otherwise a session), then PATCH, PUT, GET and
 //     DELETE on the session URL for chunked uploads;
 //   - GET /v2/<name>/tags/list with n and last, and a Link header when more
 //     tags follow;
-//   - GET /v2/<name>/referrers/<digest>, with artifactType filtering.
+//   - GET /v2/<name>/referrers/<digest>, with artifactType filtering; a
+//     repository that does not exist has no referrers, an empty index;
+//   - GET /v2/_catalog, the repositories holding a manifest, with n and
+//     last, and a Link header when more follow.
+//
+// Uploads stream into memory within the registry's UploadLimits: session
+// ids are random, sessions expire when idle, and their number and bytes
+// are bounded. Manifests are stored under the digest algorithm the client
+// addressed them by (sha256 when pushed by tag); layers with urls, the
+// non-distributable kind, need not have been pushed.
 //
 // Errors have the spec's JSON body {"errors":[{"code","message"}]}.
 // Moving an immutable tag answers 400 TAG_INVALID with a message saying
@@ -67,7 +77,7 @@ type handler struct{ r *Registry }
 
 // route is one parsed request path.
 type route struct {
-	kind string // "ping", "manifest", "blob", "uploads", "upload", "tags", "referrers"
+	kind string // "ping", "catalog", "manifest", "blob", "uploads", "upload", "tags", "referrers"
 	name string // repository path
 	ref  string // tag, digest or upload id
 }
@@ -81,6 +91,9 @@ func parseRoute(p string) (route, bool) {
 	rest, ok := strings.CutPrefix(p, "/v2/")
 	if !ok {
 		return route{}, false
+	}
+	if rest == "_catalog" {
+		return route{kind: "catalog"}, true
 	}
 	if name, ok := strings.CutSuffix(rest, "/tags/list"); ok {
 		return route{kind: "tags", name: name}, true
@@ -128,6 +141,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 		writeJSON(w, req, http.StatusOK, struct{}{})
+		return
+	}
+	if rt.kind == "catalog" {
+		h.catalog(w, req)
 		return
 	}
 	if err := reference.ValidateRepository(rt.name); err != nil {
@@ -219,16 +236,12 @@ func (h *handler) manifest(w http.ResponseWriter, req *http.Request, rt route) {
 		}
 		mediaType := contentMediaType(req.Header.Get("Content-Type"))
 		if d != "" {
-			if d.Algorithm() != digest.SHA256 {
-				writeError(w, req, http.StatusBadRequest, codeDigestInvalid, "this registry stores manifests by sha256 digest only, not "+strconv.Quote(d.String()))
-				return
-			}
 			if err := verify(d, body); err != nil {
 				writeError(w, req, http.StatusBadRequest, codeDigestInvalid, err.Error())
 				return
 			}
 		}
-		got, m, err := h.r.putManifest(ctx, rt.name, tag, mediaType, body)
+		got, m, err := h.r.putManifest(ctx, rt.name, tag, d, mediaType, body)
 		if err != nil {
 			writeErr(w, req, err, codeManifestUnknown)
 			return
@@ -301,8 +314,10 @@ func (h *handler) startUpload(w http.ResponseWriter, req *http.Request, rt route
 			writeError(w, req, http.StatusBadRequest, codeDigestInvalid, err.Error())
 			return
 		}
+		// Without from, the blob is looked for in every repository (an
+		// anonymous mount): the fake has no access control to respect.
 		from := q.Get("from")
-		if reference.ValidateRepository(from) == nil {
+		if from == "" || reference.ValidateRepository(from) == nil {
 			ok, err := h.r.mountBlob(ctx, rt.name, from, digest.Digest(mount))
 			if err != nil {
 				writeErr(w, req, err, codeBlobUnknown)
@@ -321,12 +336,10 @@ func (h *handler) startUpload(w http.ResponseWriter, req *http.Request, rt route
 			writeError(w, req, http.StatusBadRequest, codeDigestInvalid, err.Error())
 			return
 		}
-		body, err := readBody(w, req, maxBlobSize)
-		if err != nil {
-			writeError(w, req, http.StatusBadRequest, codeSizeInvalid, "blob body: "+err.Error())
-			return
-		}
-		if err := h.r.putBlob(ctx, rt.name, digest.Digest(dq), body); err != nil {
+		// A monolithic upload is the whole blob: any Content-Range is
+		// ignored, as there is no session it could continue.
+		c := chunk{start: -1, end: -1, body: req.Body, length: req.ContentLength}
+		if err := h.r.pushBlob(ctx, rt.name, digest.Digest(dq), c); err != nil {
 			writeErr(w, req, err, codeBlobUnknown)
 			return
 		}
@@ -362,28 +375,14 @@ func (h *handler) upload(w http.ResponseWriter, req *http.Request, rt route) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	case http.MethodPatch:
-		start, end := int64(-1), int64(-1)
-		cr := req.Header.Get("Content-Range")
-		if cr != "" {
-			var ok bool
-			if start, end, ok = parseRange(cr); !ok {
-				writeError(w, req, http.StatusRequestedRangeNotSatisfiable, codeBlobUploadInvalid, "malformed Content-Range "+strconv.Quote(cr)+": want <start>-<end>")
-				return
-			}
-		}
-		chunk, err := readBody(w, req, maxBlobSize)
+		c, err := requestChunk(req)
 		if err != nil {
-			writeError(w, req, http.StatusBadRequest, codeSizeInvalid, "chunk body: "+err.Error())
+			h.uploadError(w, req, rt, err)
 			return
 		}
-		if cr != "" && end-start+1 != int64(len(chunk)) {
-			writeError(w, req, http.StatusRequestedRangeNotSatisfiable, codeBlobUploadInvalid,
-				"Content-Range "+strconv.Quote(cr)+" does not match the "+strconv.Itoa(len(chunk))+" byte chunk")
-			return
-		}
-		size, err := h.r.appendUpload(ctx, rt.name, rt.ref, start, chunk)
+		size, err := h.r.appendUpload(ctx, rt.name, rt.ref, c)
 		if err != nil {
-			writeErr(w, req, err, codeBlobUploadUnknown)
+			h.uploadError(w, req, rt, err)
 			return
 		}
 		uploadAccepted(w, rt.name, rt.ref, size)
@@ -393,17 +392,45 @@ func (h *handler) upload(w http.ResponseWriter, req *http.Request, rt route) {
 			writeError(w, req, http.StatusBadRequest, codeDigestInvalid, "upload completion needs a digest query parameter: "+err.Error())
 			return
 		}
-		chunk, err := readBody(w, req, maxBlobSize)
+		c, err := requestChunk(req)
 		if err != nil {
-			writeError(w, req, http.StatusBadRequest, codeSizeInvalid, "chunk body: "+err.Error())
+			h.uploadError(w, req, rt, err)
 			return
 		}
-		if err := h.r.finishUpload(ctx, rt.name, rt.ref, digest.Digest(dq), chunk); err != nil {
-			writeErr(w, req, err, codeBlobUploadUnknown)
+		if err := h.r.finishUpload(ctx, rt.name, rt.ref, digest.Digest(dq), c); err != nil {
+			h.uploadError(w, req, rt, err)
 			return
 		}
 		blobCreated(w, rt.name, digest.Digest(dq))
 	}
+}
+
+// requestChunk reads a request's Content-Range and Content-Length into a
+// chunk whose body is streamed later.
+func requestChunk(req *http.Request) (chunk, error) {
+	c := chunk{start: -1, end: -1, body: req.Body, length: req.ContentLength}
+	cr := req.Header.Get("Content-Range")
+	if cr == "" {
+		return c, nil
+	}
+	var ok bool
+	if c.start, c.end, ok = parseRange(cr); !ok {
+		return c, &rangeError{msg: "malformed Content-Range " + strconv.Quote(cr) + ": want <start>-<end>"}
+	}
+	return c, nil
+}
+
+// uploadError answers an error of a request on an upload session. A 416
+// carries Location and Range, where the session stands, as the spec asks,
+// so the client can resume from there.
+func (h *handler) uploadError(w http.ResponseWriter, req *http.Request, rt route, err error) {
+	if status, _ := classify(err, codeBlobUploadUnknown); status == http.StatusRequestedRangeNotSatisfiable {
+		if size, ok := h.r.uploads.offset(rt.name, rt.ref); ok {
+			setUploadHeaders(w, rt.name, rt.ref, size)
+			w.Header().Del("Content-Length")
+		}
+	}
+	writeErr(w, req, err, codeBlobUploadUnknown)
 }
 
 // parseRange parses a chunk's Content-Range, "<start>-<end>", inclusive.
@@ -450,17 +477,10 @@ func (h *handler) tags(w http.ResponseWriter, req *http.Request, rt route) {
 	if !allow(w, req, http.MethodGet, http.MethodHead) {
 		return
 	}
-	q := req.URL.Query()
-	n := -1
-	if s := q.Get("n"); s != "" {
-		v, err := strconv.Atoi(s)
-		if err != nil || v < 0 {
-			writeError(w, req, http.StatusBadRequest, codePaginationInvalid, "n must be a non-negative integer, not "+strconv.Quote(s))
-			return
-		}
-		n = v
+	n, last, ok := pageQuery(w, req)
+	if !ok {
+		return
 	}
-	last := q.Get("last")
 	var tags []string
 	var more bool
 	var err error
@@ -476,8 +496,7 @@ func (h *handler) tags(w http.ResponseWriter, req *http.Request, rt route) {
 		return
 	}
 	if more {
-		v := url.Values{"n": {strconv.Itoa(n)}, "last": {tags[len(tags)-1]}}
-		w.Header().Set("Link", "</v2/"+rt.name+"/tags/list?"+v.Encode()+`>; rel="next"`)
+		setNextLink(w, "/v2/"+rt.name+"/tags/list", n, tags[len(tags)-1])
 	}
 	if tags == nil {
 		tags = []string{} // an empty list, never null
@@ -486,6 +505,53 @@ func (h *handler) tags(w http.ResponseWriter, req *http.Request, rt route) {
 		Name string   `json:"name"`
 		Tags []string `json:"tags"`
 	}{rt.name, tags})
+}
+
+// catalog answers GET /v2/_catalog.
+func (h *handler) catalog(w http.ResponseWriter, req *http.Request) {
+	if !allow(w, req, http.MethodGet, http.MethodHead) {
+		return
+	}
+	n, last, ok := pageQuery(w, req)
+	if !ok {
+		return
+	}
+	names, more, err := h.r.catalog(req.Context(), last, n)
+	if err != nil {
+		writeErr(w, req, err, codeNameUnknown)
+		return
+	}
+	if more && len(names) > 0 {
+		setNextLink(w, "/v2/_catalog", n, names[len(names)-1])
+	}
+	if names == nil {
+		names = []string{}
+	}
+	writeJSON(w, req, http.StatusOK, struct {
+		Repositories []string `json:"repositories"`
+	}{names})
+}
+
+// pageQuery reads the n and last parameters of a listing; n is -1 when
+// absent, meaning everything. A bad n answers 400.
+func pageQuery(w http.ResponseWriter, req *http.Request) (int, string, bool) {
+	q := req.URL.Query()
+	n := -1
+	if s := q.Get("n"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 0 {
+			writeError(w, req, http.StatusBadRequest, codePaginationInvalid, "n must be a non-negative integer, not "+strconv.Quote(s))
+			return 0, "", false
+		}
+		n = v
+	}
+	return n, q.Get("last"), true
+}
+
+// setNextLink sets the Link header to the next page of a listing.
+func setNextLink(w http.ResponseWriter, path string, n int, last string) {
+	v := url.Values{"n": {strconv.Itoa(n)}, "last": {last}}
+	w.Header().Set("Link", "<"+path+"?"+v.Encode()+`>; rel="next"`)
 }
 
 func (h *handler) referrers(w http.ResponseWriter, req *http.Request, rt route) {
@@ -577,6 +643,8 @@ func classify(err error, notFoundCode string) (int, string) {
 		blobU   *blobUnknownError
 		dig     *digestError
 		rng     *rangeError
+		busy    *busyError
+		body    *bodyError
 		size    *sizeError
 	)
 	switch {
@@ -586,7 +654,9 @@ func classify(err error, notFoundCode string) (int, string) {
 		return http.StatusBadRequest, codeManifestInvalid
 	case errors.As(err, &dig):
 		return http.StatusBadRequest, codeDigestInvalid
-	case errors.As(err, &rng):
+	case errors.As(err, &body):
+		return http.StatusBadRequest, codeBlobUploadInvalid
+	case errors.As(err, &rng), errors.As(err, &busy):
 		return http.StatusRequestedRangeNotSatisfiable, codeBlobUploadInvalid
 	case errors.As(err, &size):
 		return http.StatusRequestEntityTooLarge, codeSizeInvalid

@@ -37,9 +37,10 @@ const (
 	OpPushManifest   Op = "push-manifest"   // manifest PUT by digest
 	OpDeleteManifest Op = "delete-manifest" // manifest DELETE by digest
 	OpBlob           Op = "blob"            // blob GET, HEAD, DELETE and uploads
+	OpCatalog        Op = "catalog"         // repository list, /v2/_catalog; faults match it with Repository ""
 )
 
-var allOps = [...]Op{OpResolve, OpFetch, OpTag, OpTags, OpDeleteTag, OpPushManifest, OpDeleteManifest, OpBlob}
+var allOps = [...]Op{OpResolve, OpFetch, OpTag, OpTags, OpDeleteTag, OpPushManifest, OpDeleteManifest, OpBlob, OpCatalog}
 
 // opResolveIndex is OpResolve.index(), for the Resolve hot path.
 const opResolveIndex = 0
@@ -63,6 +64,8 @@ func (op Op) index() int {
 		return 6
 	case OpBlob:
 		return 7
+	case OpCatalog:
+		return 8
 	}
 	return -1
 }
@@ -84,8 +87,7 @@ type Registry struct {
 	repos   map[string]*repository // under mu
 	rules   []Rule
 	events  eventLog
-	uploads map[string]*upload
-	nextID  uint64
+	uploads uploadTable // blob uploads in progress, with their own lock
 
 	faultMu   sync.Mutex
 	faults    []*faultState
@@ -144,7 +146,7 @@ type manifest struct {
 func New() *Registry {
 	return &Registry{
 		repos:   map[string]*repository{},
-		uploads: map[string]*upload{},
+		uploads: newUploadTable(),
 		tags:    newTagIndex(),
 	}
 }
@@ -425,8 +427,10 @@ func decodeCursor(c string) (string, error) {
 }
 
 // putManifest stores a manifest under its digest, checking that what it
-// points at exists, and optionally tags it.
-func (r *Registry) putManifest(ctx context.Context, repo, tag, mediaType string, data []byte) (digest.Digest, *manifest, error) {
+// points at exists, and optionally tags it. The digest is sha256 unless
+// the client addressed the manifest by a digest of another algorithm,
+// want (already verified against data), which it is then stored under.
+func (r *Registry) putManifest(ctx context.Context, repo, tag string, want digest.Digest, mediaType string, data []byte) (digest.Digest, *manifest, error) {
 	op := OpPushManifest
 	if tag != "" {
 		op = OpTag
@@ -434,7 +438,15 @@ func (r *Registry) putManifest(ctx context.Context, repo, tag, mediaType string,
 	if err := r.begin(ctx, op, repo); err != nil {
 		return "", nil, err
 	}
-	m, err := r.knownOrParse(repo, mediaType, data)
+	var m *manifest
+	var err error
+	if want != "" && want.Algorithm() != digest.SHA256 {
+		// Stored under the algorithm the client addressed it by; a
+		// fresh parse, never the sha256 entry of the same bytes.
+		m, err = parseManifestDigest(mediaType, data, want)
+	} else {
+		m, err = r.knownOrParse(repo, mediaType, data)
+	}
 	if err != nil {
 		return "", nil, err
 	}
@@ -501,8 +513,9 @@ func parseManifest(mediaType string, data []byte) (*manifest, error) {
 	return parseManifestDigest(mediaType, data, "")
 }
 
-// parseManifestDigest is parseManifest for a body whose sha256 digest d
-// is already known; "" computes it.
+// parseManifestDigest is parseManifest for a body whose digest d is
+// already known (the sha256 one, or the one of another algorithm the
+// caller verified); "" computes the sha256 one.
 func parseManifestDigest(mediaType string, data []byte, d digest.Digest) (*manifest, error) {
 	if len(data) > maxManifestSize {
 		return nil, fmt.Errorf("memory: manifest of %d bytes exceeds the %d byte limit: %w", len(data), maxManifestSize, errManifestInvalid)
@@ -525,7 +538,17 @@ func parseManifestDigest(mediaType string, data []byte, d digest.Digest) (*manif
 			return nil, fmt.Errorf("memory: image manifest has no config: %w", errManifestInvalid)
 		}
 		refs = append(make([]ocispec.Descriptor, 0, 1+len(probe.Layers)), *probe.Config)
-		refs = append(refs, probe.Layers...)
+		for _, l := range probe.Layers {
+			if len(l.URLs) > 0 {
+				// A non-distributable layer, fetched from its URLs
+				// and never pushed: check its digest, not its presence.
+				if err := validDigest(l.Digest); err != nil {
+					return nil, fmt.Errorf("memory: manifest refers to invalid digest %q: %v: %w", l.Digest, err, errManifestInvalid)
+				}
+				continue
+			}
+			refs = append(refs, l)
+		}
 	case ocispec.MediaTypeImageIndex, mediaTypeDockerList:
 		refs = probe.Manifests
 	default:
@@ -682,11 +705,14 @@ func (r *Registry) referrers(ctx context.Context, repo string, d digest.Digest, 
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
+	out := []ocispec.Descriptor{}
 	rp := r.repoLocked(repo)
 	if rp == nil {
-		return nil, &nameUnknownError{repo}
+		// Nothing refers to anything in a repository that does not
+		// exist yet. The answer is an empty index, not 404: clients
+		// read 404 as "no referrers API" and fall back to tags.
+		return out, nil
 	}
-	out := []ocispec.Descriptor{}
 	for _, m := range rp.manifests {
 		if m.subject != d {
 			continue
