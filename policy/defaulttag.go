@@ -53,20 +53,21 @@ func NewWorkspaceTag(tags []string, designated string) Suggestion {
 // default, and "latest" when listed. Nearest
 // means the smallest newer version: the least disruptive move forward.
 func ReplacementTag(tags []string, designated, gone string) Suggestion {
-	return Decider{}.replacement(tags, designated, tagging.Classify(gone))
+	d := Decider{}
+	return replacement(scanTags{d: d, tags: tags}, designated, d.Classifier.Classify(gone))
 }
 
-func (d Decider) replacement(tags []string, designated string, cl tagging.Class) Suggestion {
+// replacement is ReplacementTag over the listed tags of ts.
+func replacement(ts tagSource, designated string, cl tagging.Class) Suggestion {
 	if cl.Precision > 0 && cl.Form != tagging.FormDate {
 		cur := versionOf(cl)
 		var sameMajor, later version
 		var sameTag, laterTag string
-		for _, t := range tags {
-			c := d.Classifier.Classify(t)
-			if !sameShape(cl, c) || c.IsPrerelease() && !cl.IsPrerelease() {
+		for c := range ts.shaped(cl) {
+			if c.v.pre != "" && !cl.IsPrerelease() {
 				continue
 			}
-			v := versionOf(c)
+			v, t := c.v, c.tag
 			if v.compare(cur) <= 0 {
 				continue
 			}
@@ -85,10 +86,10 @@ func (d Decider) replacement(tags []string, designated string, cl tagging.Class)
 			return Suggestion{Tag: laterTag, Reason: "nearest newer tag of the same shape"}
 		}
 	}
-	if designated != "" && designated != cl.Tag && (tags == nil || slices.Contains(tags, designated)) {
+	if designated != "" && designated != cl.Tag && (!ts.listed() || ts.contains(designated)) {
 		return Suggestion{Tag: designated, Reason: "the image's default tag"}
 	}
-	if cl.Tag != "latest" && slices.Contains(tags, "latest") {
+	if cl.Tag != "latest" && ts.contains("latest") {
 		return Suggestion{Tag: "latest", Reason: "no default tag is set; latest is listed"}
 	}
 	return Suggestion{Reason: "no newer tag of the line and no default tag"}

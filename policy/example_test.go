@@ -27,13 +27,17 @@ func ExampleDecide() {
 	} {
 		d := policy.Decide(policy.Build{Ref: reference.MustParse(c.ref), Digest: built},
 			policy.Observation{Digest: c.now, Tags: tags})
-		fmt.Println(strings.TrimSpace(fmt.Sprintf("%-22s %-20s %-7s %s", c.ref, d.Outcome, d.Action, d.Candidate)))
+		var notes []string
+		for _, n := range d.Notes {
+			notes = append(notes, string(n.Outcome)+" "+n.Tag)
+		}
+		fmt.Println(strings.TrimSpace(fmt.Sprintf("%-22s %-20s %-7s %-7s %s", c.ref, d.Outcome, d.Action, d.Candidate, strings.Join(notes, ", "))))
 	}
 	// Output:
 	// ubuntu:latest          tag-republished      rebuild latest
-	// ubuntu:20.04           tag-republished      rebuild 20.04
-	// ubuntu:20.04           newer-out-of-range   none
-	// mycorp/myproj:v1       newer-out-of-range   none
+	// ubuntu:20.04           tag-republished      rebuild 20.04   newer-out-of-range 22.04
+	// ubuntu:20.04           up-to-date           none            newer-out-of-range 22.04
+	// mycorp/myproj:v1       up-to-date           none            newer-out-of-range v2
 	// mycorp/myproj:v1.3.1   up-to-date           none
 	// mycorp/myproj:v1.3.1   immutable-tag-moved  alert
 }

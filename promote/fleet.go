@@ -131,10 +131,39 @@ func CheckFleet(ctx context.Context, r Registry, builds []policy.Build, opts Fle
 		wg.Wait()
 	}
 
+	// Classify each repository's tags once, for all of its builds, and
+	// gather the digests resolved per repository, so that a republished
+	// tag can say which version it now carries.
+	unlisted := opts.Decider.ClassifyTags(nil)
+	for _, ro := range repos {
+		listing := ro.tags
+		if ro.err == nil && listing == nil {
+			listing = []string{} // listed, and empty
+		}
+		ro.classified = opts.Decider.ClassifyTags(listing)
+	}
+	for _, t := range tags {
+		if t.err != nil || t.desc.Digest == "" {
+			continue
+		}
+		ro := repos[t.ref.Name()]
+		if ro == nil {
+			continue
+		}
+		if ro.digests == nil {
+			ro.digests = map[string]digest.Digest{}
+		}
+		ro.digests[t.ref.Tag()] = t.desc.Digest
+	}
+
 	out := make([]policy.Decision, len(builds))
 	for i, b := range builds {
 		obs, failure := observe(b, tags, repos, opts)
-		dec := opts.Decider.Decide(b, obs)
+		list := unlisted
+		if ro := repos[b.Ref.Name()]; ro != nil && !b.Ref.IsZero() {
+			list = ro.classified
+		}
+		dec := list.Decide(b, obs)
 		if failure != nil {
 			dec = failed(dec, failure)
 		}
@@ -152,12 +181,18 @@ func observe(b policy.Build, tags map[string]*tagObservation, repos map[string]*
 	var failure error
 	digestOnly := b.Ref.IsPinned() && !b.Ref.HasTag() // nothing to follow: the list is not needed
 	if ro := repos[b.Ref.Name()]; ro != nil {
-		if ro.err != nil {
+		obs.TagDigests = ro.digests
+		switch {
+		case errors.Is(ro.err, ErrNotFound):
+			// The registry says the repository does not exist: a
+			// finding, not a failure to observe.
+			obs.RepositoryMissing = true
+		case ro.err != nil:
 			if !digestOnly {
 				failure = ro.err
 			}
 			obs.Tags, obs.Truncated = ro.tags, true
-		} else {
+		default:
 			obs.Tags, obs.Truncated = ro.tags, ro.truncated
 			if obs.Tags == nil {
 				obs.Tags = []string{}
@@ -291,10 +326,12 @@ func (t *tagObservation) fetchIndex(ctx context.Context, f ManifestFetcher) {
 
 // repoObservation is a repository's tag listing.
 type repoObservation struct {
-	ref       reference.Reference
-	tags      []string
-	truncated bool
-	err       error
+	ref        reference.Reference
+	tags       []string
+	truncated  bool
+	err        error
+	classified *policy.TagList          // tags, classified once for every build
+	digests    map[string]digest.Digest // tag -> digest, of the tags resolved
 }
 
 func (ro *repoObservation) list(ctx context.Context, r Registry, maxPages int) {

@@ -1,0 +1,132 @@
+package policy
+
+import (
+	"iter"
+	"slices"
+
+	"github.com/imagetags/imagetags/tagging"
+)
+
+// TagList is a repository's tag listing with every tag classified once,
+// for deciding about many builds of that repository: TagList.Decide gives
+// the Decision Decider.Decide gives with the same tags as Observation.Tags,
+// without classifying them again. Make one with Decider.ClassifyTags. A
+// TagList is immutable and safe for concurrent use; it holds the tags and
+// one entry per version tag, so its size is linear in the number of tags.
+type TagList struct {
+	d      Decider
+	tags   []string // nil: not listed
+	set    map[string]struct{}
+	groups map[shapeKey][]listedTag // version tags by shape, in listing order
+}
+
+// shapeKey is what makes two version tags comparable: the same prefix,
+// variant and number of parts.
+type shapeKey struct {
+	prefix, variant string
+	precision       int
+}
+
+// listedTag is a version tag of a listing, read once.
+type listedTag struct {
+	tag string
+	v   version
+}
+
+// ClassifyTags classifies tags with d's Classifier for TagList.Decide. A
+// nil tags means the repository was not listed, an empty one that it was
+// listed and has no tags, as for Observation.Tags. The list is copied.
+func (d Decider) ClassifyTags(tags []string) *TagList {
+	l := &TagList{d: d}
+	if tags == nil {
+		return l
+	}
+	l.tags = slices.Clone(tags)
+	l.set = make(map[string]struct{}, len(tags))
+	l.groups = map[shapeKey][]listedTag{}
+	for _, t := range l.tags {
+		l.set[t] = struct{}{}
+		c := d.Classifier.Classify(t)
+		if c.Precision == 0 || !isVersionForm(c.Form) {
+			continue
+		}
+		k := shapeKey{prefix: c.Prefix, variant: c.Variant, precision: c.Precision}
+		l.groups[k] = append(l.groups[k], listedTag{tag: t, v: versionOf(c)})
+	}
+	return l
+}
+
+// Tags returns the listed tags, nil when the repository was not listed.
+// The slice is the caller's to keep.
+func (l *TagList) Tags() []string {
+	if l == nil {
+		return nil
+	}
+	return slices.Clone(l.tags)
+}
+
+// Decide is Decider.Decide, by the Decider that made l, with l's tags in
+// place of o.Tags: o.Tags is not read. Every other field of o (Truncated
+// for one) is used as Decider.Decide uses it. A nil TagList is the zero
+// Decider's list of a repository that was not listed.
+func (l *TagList) Decide(b Build, o Observation) Decision {
+	if l == nil {
+		l = &TagList{}
+	}
+	o.Tags = l.tags
+	return l.d.decide(b, o, l)
+}
+
+func (l *TagList) listed() bool { return l.tags != nil }
+
+func (l *TagList) contains(tag string) bool {
+	_, ok := l.set[tag]
+	return ok
+}
+
+func (l *TagList) shaped(cl tagging.Class) iter.Seq[listedTag] {
+	group := l.groups[shapeKey{prefix: cl.Prefix, variant: cl.Variant, precision: cl.Precision}]
+	return func(yield func(listedTag) bool) {
+		for _, c := range group {
+			if !yield(c) {
+				return
+			}
+		}
+	}
+}
+
+// tagSource is how a decision reads the listed tags: classified one by one
+// (scanTags) or in advance (TagList).
+type tagSource interface {
+	// listed reports whether the repository was listed.
+	listed() bool
+	// contains reports whether tag is listed.
+	contains(tag string) bool
+	// shaped yields the listed version tags with cl's prefix, variant and
+	// precision, in listing order.
+	shaped(cl tagging.Class) iter.Seq[listedTag]
+}
+
+// scanTags classifies the tags as they are read.
+type scanTags struct {
+	d    Decider
+	tags []string
+}
+
+func (s scanTags) listed() bool { return s.tags != nil }
+
+func (s scanTags) contains(tag string) bool { return slices.Contains(s.tags, tag) }
+
+func (s scanTags) shaped(cl tagging.Class) iter.Seq[listedTag] {
+	return func(yield func(listedTag) bool) {
+		for _, t := range s.tags {
+			c := s.d.Classifier.Classify(t)
+			if !sameShape(cl, c) {
+				continue
+			}
+			if !yield(listedTag{tag: t, v: versionOf(c)}) {
+				return
+			}
+		}
+	}
+}
