@@ -63,12 +63,16 @@ func replacement(ts tagSource, designated string, cl tagging.Class) Suggestion {
 		cur := versionOf(cl)
 		var sameMajor, later version
 		var sameTag, laterTag string
+		desc := ts.descending()
 		for c := range ts.shaped(cl) {
-			if c.v.pre != "" && !cl.IsPrerelease() {
-				continue
-			}
 			v, t := c.v, c.tag
 			if v.compare(cur) <= 0 {
+				if desc {
+					break // the rest is older still
+				}
+				continue
+			}
+			if v.pre != "" && !cl.IsPrerelease() {
 				continue
 			}
 			if v.major == cur.major {

@@ -14,10 +14,10 @@ import (
 // TagList is immutable and safe for concurrent use; it holds the tags and
 // one entry per version tag, so its size is linear in the number of tags.
 type TagList struct {
-	d      Decider
-	tags   []string // nil: not listed
-	set    map[string]struct{}
-	groups map[shapeKey][]listedTag // version tags by shape, in listing order
+	d       Decider
+	tags    []string // nil: not listed
+	classes map[string]tagging.Class
+	groups  map[shapeKey][]listedTag // version tags by shape, highest version first
 }
 
 // shapeKey is what makes two version tags comparable: the same prefix,
@@ -42,16 +42,25 @@ func (d Decider) ClassifyTags(tags []string) *TagList {
 		return l
 	}
 	l.tags = slices.Clone(tags)
-	l.set = make(map[string]struct{}, len(tags))
+	l.classes = make(map[string]tagging.Class, len(tags))
 	l.groups = map[shapeKey][]listedTag{}
 	for _, t := range l.tags {
-		l.set[t] = struct{}{}
+		if _, dup := l.classes[t]; dup {
+			continue // a tag listed twice is the same candidate; the first counts
+		}
 		c := d.Classifier.Classify(t)
+		l.classes[t] = c
 		if c.Precision == 0 || !isVersionForm(c.Form) {
 			continue
 		}
 		k := shapeKey{prefix: c.Prefix, variant: c.Variant, precision: c.Precision}
 		l.groups[k] = append(l.groups[k], listedTag{tag: t, v: versionOf(c)})
+	}
+	// Highest first, so that a scan for newer versions stops at the
+	// deployed one; the sort is stable, so equal versions keep the
+	// listing's order and the first listed wins ties, as in a scan.
+	for _, g := range l.groups {
+		slices.SortStableFunc(g, func(a, b listedTag) int { return b.v.compare(a.v) })
 	}
 	return l
 }
@@ -80,9 +89,18 @@ func (l *TagList) Decide(b Build, o Observation) Decision {
 func (l *TagList) listed() bool { return l.tags != nil }
 
 func (l *TagList) contains(tag string) bool {
-	_, ok := l.set[tag]
+	_, ok := l.classes[tag]
 	return ok
 }
+
+func (l *TagList) classify(tag string) tagging.Class {
+	if c, ok := l.classes[tag]; ok {
+		return c
+	}
+	return l.d.Classifier.Classify(tag)
+}
+
+func (l *TagList) descending() bool { return true }
 
 func (l *TagList) shaped(cl tagging.Class) iter.Seq[listedTag] {
 	group := l.groups[shapeKey{prefix: cl.Prefix, variant: cl.Variant, precision: cl.Precision}]
@@ -103,8 +121,13 @@ type tagSource interface {
 	// contains reports whether tag is listed.
 	contains(tag string) bool
 	// shaped yields the listed version tags with cl's prefix, variant and
-	// precision, in listing order.
+	// precision, in listing order or, when descending, from the highest
+	// version down, equal versions in listing order.
 	shaped(cl tagging.Class) iter.Seq[listedTag]
+	// descending reports whether shaped yields the highest version first.
+	descending() bool
+	// classify classifies tag with the Decider's Classifier.
+	classify(tag string) tagging.Class
 }
 
 // scanTags classifies the tags as they are read.
@@ -116,6 +139,10 @@ type scanTags struct {
 func (s scanTags) listed() bool { return s.tags != nil }
 
 func (s scanTags) contains(tag string) bool { return slices.Contains(s.tags, tag) }
+
+func (s scanTags) descending() bool { return false }
+
+func (s scanTags) classify(tag string) tagging.Class { return s.d.Classifier.Classify(tag) }
 
 func (s scanTags) shaped(cl tagging.Class) iter.Seq[listedTag] {
 	return func(yield func(listedTag) bool) {

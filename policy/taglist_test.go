@@ -37,6 +37,12 @@ func TestTagListDecideMatchesDecide(t *testing.T) {
 						o.Pushed[t] = t0.Add(-time.Duration(r.IntN(120)) * time.Minute)
 					}
 				}
+				if r.IntN(3) == 0 && len(listing) > 0 {
+					o.TagDigests = map[string]digest.Digest{}
+					for range 5 {
+						o.TagDigests[listing[r.IntN(len(listing))]] = ds[r.IntN(len(ds))]
+					}
+				}
 				want := d.Decide(b, o)
 				o2 := o
 				o2.Tags = nil // TagList.Decide does not read it
