@@ -137,4 +137,3 @@ func BenchmarkCheckFleet(b *testing.B) {
 		}
 	})
 }
-
