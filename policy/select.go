@@ -168,6 +168,9 @@ type Result struct {
 type Selector struct {
 	s        Strategy
 	re       *regexp.Regexp
+	filter   prefilter      // a cheap test a tag must pass to match re
+	linear   *linearMatcher // re without backtracking, when its shape allows
+	group    int            // the capture group Extract names alone, or -1
 	cs       *semver.Constraints
 	cells    *cells
 	pre      bool // the constraint names a prerelease
@@ -259,6 +262,12 @@ func NewSelector(s Strategy) (*Selector, error) {
 		if err := checkExtract(re, s.Extract); err != nil {
 			return nil, err
 		}
+		sel.filter = newPrefilter(s.Pattern)
+		sel.linear = newLinearMatcher(s.Pattern, re.NumSubexp())
+		sel.group = -1
+		if s.Extract != "" {
+			sel.group = extractGroup(re, s.Extract)
+		}
 	} else if s.Extract != "" {
 		return nil, strategyErr("extract", s.Extract, "needs a pattern to expand", nil)
 	}
@@ -342,21 +351,13 @@ func (sel *Selector) Select(tags []string) Result {
 	var b best
 	eligible := 0
 	k := checker{cs: sel.cs, cells: sel.cells}
-	var match []int
 	for _, tag := range tags {
 		value := tag
 		if sel.re != nil {
-			match = sel.re.FindStringSubmatchIndex(tag)
-			if match == nil {
+			var ok bool
+			if value, ok = sel.match(tag); !ok {
 				counts[exNoMatch]++
 				continue
-			}
-			if sel.s.Extract != "" {
-				value = string(sel.re.ExpandString(nil, sel.s.Extract, tag, match))
-				if value == "" {
-					counts[exNoMatch]++
-					continue
-				}
 			}
 		}
 		if why := sel.consider(&b, &k, tag, value); why >= 0 {
@@ -375,6 +376,44 @@ func (sel *Selector) Select(tags []string) Result {
 		}
 	}
 	return r
+}
+
+// match applies Pattern and Extract to tag: the value to order by, and
+// whether the tag matched with a non-empty value. A tag the prefilter
+// refuses costs no regular expression and no allocation; without Extract
+// a match allocates nothing, and with an Extract naming one group the
+// value is a slice of the tag.
+func (sel *Selector) match(tag string) (string, bool) {
+	if !sel.filter.admits(tag) {
+		return "", false
+	}
+	var m []int
+	if sel.linear != nil && isASCII(tag) {
+		var caps [maxLinearItems + 2]int
+		m = caps[:2*len(sel.linear.groups)]
+		if !sel.linear.match(tag, m) {
+			return "", false
+		}
+		if sel.s.Extract == "" {
+			return tag, true
+		}
+	} else {
+		if sel.s.Extract == "" {
+			return tag, sel.re.MatchString(tag)
+		}
+		if m = sel.re.FindStringSubmatchIndex(tag); m == nil {
+			return "", false
+		}
+	}
+	var value string
+	if g := sel.group; g >= 0 {
+		if m[2*g] >= 0 {
+			value = tag[m[2*g]:m[2*g+1]]
+		}
+	} else {
+		value = string(sel.re.ExpandString(nil, sel.s.Extract, tag, m))
+	}
+	return value, value != ""
 }
 
 // consider checks one tag and keeps it in b when it is the best so far. It
