@@ -458,13 +458,14 @@ func (sel *Selector) consider(b *best, k *checker, tag, value string) int {
 		if c.IsPrerelease() && !sel.s.Prereleases && !sel.pre {
 			return exPrerelease // the constraint would refuse it
 		}
-		if !k.allows(versionOf(c)) {
+		v := versionOf(c)
+		if !k.allows(v) {
 			if c.IsPrerelease() && !sel.s.Prereleases && !sel.pre {
 				return exPrerelease
 			}
 			return exOutOfRange
 		}
-		sel.keepVersion(b, tag, c)
+		keepVersion(b, tag, v, c.Precision)
 		return -1
 	default: // ByLine, ByVariant
 		if !versionStart(value) && sel.cur.Prefix == "" {
@@ -491,24 +492,25 @@ func (sel *Selector) consider(b *best, k *checker, tag, value string) int {
 		if v.compare(sel.curV) < 0 {
 			return exOlder
 		}
-		sel.keepVersion(b, tag, c)
+		keepVersion(b, tag, v, c.Precision)
 		return -1
 	}
 }
 
-func (sel *Selector) keepVersion(b *best, tag string, c tagging.Class) {
-	v := versionOf(c)
+// keepVersion keeps tag, of version v with prec parts, in b when it is
+// the best so far.
+func keepVersion(b *best, tag string, v version, prec int) {
 	if b.set {
 		switch cmp := v.compare(b.v); {
 		case cmp < 0:
 			return
 		case cmp == 0:
-			if c.Precision < b.prec || c.Precision == b.prec && tag >= b.tag {
+			if prec < b.prec || prec == b.prec && tag >= b.tag {
 				return
 			}
 		}
 	}
-	*b = best{tag: tag, v: v, prec: c.Precision, set: true}
+	*b = best{tag: tag, v: v, prec: prec, set: true}
 }
 
 // versionStart is the cheap shape check: a version tag starts with a
