@@ -572,13 +572,10 @@ func (d Decider) newer(dec Decision, cl tagging.Class, b Build, o Observation, t
 	cur := versionOf(cl)
 	var in, pend, out, pre version
 	desc := ts.descending()
-	for c := range ts.shaped(cl) {
+	eachShaped(ts, cl, func(c listedTag) bool {
 		v := c.v
 		if v.compare(cur) <= 0 {
-			if desc {
-				break // the rest is older still
-			}
-			continue
+			return !desc // when descending, the rest is older still
 		}
 		inLine := v.sameLine(cur, depth)
 		switch {
@@ -599,7 +596,8 @@ func (d Decider) newer(dec Decision, cl tagging.Class, b Build, o Observation, t
 				in, n.inRange = v, c.tag
 			}
 		}
-	}
+		return true
+	})
 	if n.pending != "" && n.inRange != "" && pend.compare(in) <= 0 {
 		n.pending = ""
 	}
@@ -713,9 +711,12 @@ func isSHA256(d digest.Digest) bool {
 		return false
 	}
 	for i := len(prefix); i < len(s); i++ {
-		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+		if !lowerHex[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+var lowerHex = [256]bool{'0': true, '1': true, '2': true, '3': true, '4': true, '5': true, '6': true, '7': true,
+	'8': true, '9': true, 'a': true, 'b': true, 'c': true, 'd': true, 'e': true, 'f': true}

@@ -64,16 +64,13 @@ func replacement(ts tagSource, designated string, cl tagging.Class) Suggestion {
 		var sameMajor, later version
 		var sameTag, laterTag string
 		desc := ts.descending()
-		for c := range ts.shaped(cl) {
+		eachShaped(ts, cl, func(c listedTag) bool {
 			v, t := c.v, c.tag
 			if v.compare(cur) <= 0 {
-				if desc {
-					break // the rest is older still
-				}
-				continue
+				return !desc // when descending, the rest is older still
 			}
 			if v.pre != "" && !cl.IsPrerelease() {
-				continue
+				return true
 			}
 			if v.major == cur.major {
 				if !sameMajor.set || v.compare(sameMajor) < 0 {
@@ -82,7 +79,8 @@ func replacement(ts tagSource, designated string, cl tagging.Class) Suggestion {
 			} else if !later.set || v.compare(later) < 0 {
 				later, laterTag = v, t
 			}
-		}
+			return true
+		})
 		if sameTag != "" {
 			return Suggestion{Tag: sameTag, Reason: "nearest newer tag of the same line"}
 		}

@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"iter"
 	"slices"
 
 	"github.com/imagetags/imagetags/tagging"
@@ -102,17 +101,6 @@ func (l *TagList) classify(tag string) tagging.Class {
 
 func (l *TagList) descending() bool { return true }
 
-func (l *TagList) shaped(cl tagging.Class) iter.Seq[listedTag] {
-	group := l.groups[shapeKey{prefix: cl.Prefix, variant: cl.Variant, precision: cl.Precision}]
-	return func(yield func(listedTag) bool) {
-		for _, c := range group {
-			if !yield(c) {
-				return
-			}
-		}
-	}
-}
-
 // tagSource is how a decision reads the listed tags: classified one by one
 // (scanTags) or in advance (TagList).
 type tagSource interface {
@@ -120,11 +108,8 @@ type tagSource interface {
 	listed() bool
 	// contains reports whether tag is listed.
 	contains(tag string) bool
-	// shaped yields the listed version tags with cl's prefix, variant and
-	// precision, in listing order or, when descending, from the highest
-	// version down, equal versions in listing order.
-	shaped(cl tagging.Class) iter.Seq[listedTag]
-	// descending reports whether shaped yields the highest version first.
+	// descending reports whether eachShaped yields the highest version
+	// first.
 	descending() bool
 	// classify classifies tag with the Decider's Classifier.
 	classify(tag string) tagging.Class
@@ -144,8 +129,20 @@ func (s scanTags) descending() bool { return false }
 
 func (s scanTags) classify(tag string) tagging.Class { return s.d.Classifier.Classify(tag) }
 
-func (s scanTags) shaped(cl tagging.Class) iter.Seq[listedTag] {
-	return func(yield func(listedTag) bool) {
+// eachShaped calls yield with the listed version tags of ts that have
+// cl's prefix, variant and precision, until yield returns false: in
+// listing order, or for a TagList from the highest version down (equal
+// versions in listing order). It is a function rather than a method of
+// tagSource so that yield stays on the stack.
+func eachShaped(ts tagSource, cl tagging.Class, yield func(listedTag) bool) {
+	switch s := ts.(type) {
+	case *TagList:
+		for _, c := range s.groups[shapeKey{prefix: cl.Prefix, variant: cl.Variant, precision: cl.Precision}] {
+			if !yield(c) {
+				return
+			}
+		}
+	case scanTags:
 		for _, t := range s.tags {
 			c := s.d.Classifier.Classify(t)
 			if !sameShape(cl, c) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -40,7 +41,8 @@ type FleetOptions struct {
 	// deleted.
 	DefaultTags map[string]string
 	// Immutable reports whether the registry enforces immutability for a
-	// tag of a repository (by name), which makes a moved tag critical.
+	// tag of a repository (by name), which makes a moved tag critical. It
+	// is called from one goroutine, at most once per build.
 	Immutable func(repository, tag string) bool
 }
 
@@ -67,7 +69,7 @@ func CheckFleet(ctx context.Context, r Registry, builds []policy.Build, opts Fle
 	}
 
 	// Plan the distinct requests.
-	tags := map[string]*tagObservation{}
+	tags := map[tagID]*tagObservation{}
 	repos := map[string]*repoObservation{}
 	for _, b := range builds {
 		if b.Ref.IsZero() {
@@ -158,6 +160,15 @@ func CheckFleet(ctx context.Context, r Registry, builds []policy.Build, opts Fle
 
 	out := make([]policy.Decision, len(builds))
 	for i, b := range builds {
+		// A build the same in every field as the previous one of its tag
+		// (the common case: workspaces built from the same image) gets
+		// the same decision, copied.
+		t := tags[tagKey(b.Ref)]
+		if t != nil && t.decided && t.last == b {
+			out[i] = t.lastDecision
+			out[i].Notes = slices.Clone(t.lastDecision.Notes)
+			continue
+		}
 		obs, failure := observe(b, tags, repos, opts)
 		list := unlisted
 		if ro := repos[b.Ref.Name()]; ro != nil && !b.Ref.IsZero() {
@@ -168,12 +179,15 @@ func CheckFleet(ctx context.Context, r Registry, builds []policy.Build, opts Fle
 			dec = failed(dec, failure)
 		}
 		out[i] = dec
+		if t != nil {
+			t.last, t.lastDecision, t.decided = b, dec, true
+		}
 	}
 	return out, ctx.Err()
 }
 
 // observe assembles the observation of one build from the shared results.
-func observe(b policy.Build, tags map[string]*tagObservation, repos map[string]*repoObservation, opts FleetOptions) (policy.Observation, error) {
+func observe(b policy.Build, tags map[tagID]*tagObservation, repos map[string]*repoObservation, opts FleetOptions) (policy.Observation, error) {
 	var obs policy.Observation
 	if b.Ref.IsZero() {
 		return obs, nil
@@ -255,7 +269,10 @@ func failed(dec policy.Decision, err error) policy.Decision {
 	return dec
 }
 
-func tagKey(ref reference.Reference) string { return ref.Name() + ":" + ref.TagOrLatest() }
+// tagID names one distinct tag of a fleet check: repository and tag.
+type tagID struct{ name, tag string }
+
+func tagKey(ref reference.Reference) tagID { return tagID{ref.Name(), ref.TagOrLatest()} }
 
 // tagObservation is what the registry said about one distinct tag.
 type tagObservation struct {
@@ -265,6 +282,11 @@ type tagObservation struct {
 	err       error
 	children  map[string]digest.Digest // platform -> manifest, for an index
 	indexErr  error
+
+	// The last build of this tag decided, and its decision.
+	last         policy.Build
+	lastDecision policy.Decision
+	decided      bool
 }
 
 func (t *tagObservation) resolve(ctx context.Context, r Registry) {

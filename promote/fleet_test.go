@@ -393,3 +393,23 @@ func TestCheckFleetActionableDecisionSurvivesAFailedListing(t *testing.T) {
 	require.NotEmpty(t, d.Notes)
 	assert.Contains(t, d.Notes[len(d.Notes)-1].Message, "listing broken")
 }
+
+// Workspaces built alike share a decision, each with its own copy.
+func TestCheckFleetRepeatedBuilds(t *testing.T) {
+	reg, ds := seedFleet(t)
+	v1 := build(t, "mycorp/myproj:v1", ds["v1-old"])
+	v1pinned := v1
+	v1pinned.Tracking = policy.TrackPinned
+	builds := []policy.Build{v1, build(t, "ubuntu:20.04", ds["ubuntu-2004"]), v1, v1pinned, v1}
+	decisions, err := promote.CheckFleet(context.Background(), reg, builds, promote.FleetOptions{})
+	require.NoError(t, err)
+	alone, err := promote.CheckFleet(context.Background(), reg, []policy.Build{v1pinned}, promote.FleetOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, decisions[0], decisions[2])
+	assert.Equal(t, decisions[0], decisions[4])
+	assert.Equal(t, alone[0], decisions[3], "a build that differs in one field is decided on its own")
+	assert.NotEqual(t, decisions[0].Outcome, decisions[3].Outcome)
+	require.NotEmpty(t, decisions[0].Notes)
+	decisions[2].Notes[0].Message = "changed by the caller"
+	assert.NotEqual(t, decisions[0].Notes[0].Message, decisions[2].Notes[0].Message, "each decision's notes are its own")
+}
