@@ -345,7 +345,14 @@ type best struct {
 
 // Select picks the newest allowed tag. It runs in one pass over tags,
 // keeping the best so far, and reads a tag fully only when a cheap check
-// of its first bytes says it can be a candidate.
+// of its first bytes says it can be a candidate. With a Pattern, a tag
+// without the literal text every match needs (the "main-" of
+// "^main-[a-f0-9]+-(?P<ts>[0-9]+)") is excluded without running the
+// regular expression; an anchored pattern that is a plain sequence of
+// literals and character classes is matched without backtracking; and an
+// Extract naming one group takes the value as a slice of the tag. A tag
+// that does not match allocates nothing; with such a pattern and Extract,
+// or none, neither does one that matches.
 func (sel *Selector) Select(tags []string) Result {
 	var counts [exCount]int
 	var b best
