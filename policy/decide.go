@@ -627,7 +627,7 @@ func carries(ts tagSource, cl tagging.Class, o Observation) string {
 	var best version
 	bestTag, bestPrec := "", 0
 	for t, dg := range o.TagDigests {
-		if dg != o.Digest || t == cl.Tag {
+		if dg != o.Digest || t == cl.Tag || !mayShare(t, cl) {
 			continue
 		}
 		c := ts.classify(t)
@@ -650,6 +650,19 @@ func carries(ts tagSource, cl tagging.Class, o Observation) string {
 		best, bestTag, bestPrec = v, t, c.Precision
 	}
 	return bestTag
+}
+
+// mayShare is a cheap necessary condition for tag to be a version tag
+// with cl's prefix and variant: it starts with the prefix and a digit,
+// and ends with "-" and the variant.
+func mayShare(tag string, cl tagging.Class) bool {
+	if !strings.HasPrefix(tag, cl.Prefix) || len(tag) == len(cl.Prefix) || !isDigitByte(tag[len(cl.Prefix)]) {
+		return false
+	}
+	if v := cl.Variant; v != "" {
+		return len(tag) > len(v)+1 && strings.HasSuffix(tag, v) && tag[len(tag)-len(v)-1] == '-'
+	}
+	return true
 }
 
 // sameShape reports whether c is a candidate for a deployment on cur: a

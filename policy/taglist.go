@@ -13,10 +13,10 @@ import (
 // TagList is immutable and safe for concurrent use; it holds the tags and
 // one entry per version tag, so its size is linear in the number of tags.
 type TagList struct {
-	d       Decider
-	tags    []string // nil: not listed
-	classes map[string]tagging.Class
-	groups  map[shapeKey][]listedTag // version tags by shape, highest version first
+	d      Decider
+	tags   []string // nil: not listed
+	set    map[string]struct{}
+	groups map[shapeKey][]listedTag // version tags by shape, highest version first
 }
 
 // shapeKey is what makes two version tags comparable: the same prefix,
@@ -41,14 +41,14 @@ func (d Decider) ClassifyTags(tags []string) *TagList {
 		return l
 	}
 	l.tags = slices.Clone(tags)
-	l.classes = make(map[string]tagging.Class, len(tags))
+	l.set = make(map[string]struct{}, len(tags))
 	l.groups = map[shapeKey][]listedTag{}
 	for _, t := range l.tags {
-		if _, dup := l.classes[t]; dup {
+		if _, dup := l.set[t]; dup {
 			continue // a tag listed twice is the same candidate; the first counts
 		}
+		l.set[t] = struct{}{}
 		c := d.Classifier.Classify(t)
-		l.classes[t] = c
 		if c.Precision == 0 || !isVersionForm(c.Form) {
 			continue
 		}
@@ -88,16 +88,11 @@ func (l *TagList) Decide(b Build, o Observation) Decision {
 func (l *TagList) listed() bool { return l.tags != nil }
 
 func (l *TagList) contains(tag string) bool {
-	_, ok := l.classes[tag]
+	_, ok := l.set[tag]
 	return ok
 }
 
-func (l *TagList) classify(tag string) tagging.Class {
-	if c, ok := l.classes[tag]; ok {
-		return c
-	}
-	return l.d.Classifier.Classify(tag)
-}
+func (l *TagList) classify(tag string) tagging.Class { return l.d.Classifier.Classify(tag) }
 
 func (l *TagList) descending() bool { return true }
 
