@@ -13,10 +13,11 @@ import (
 // TagList is immutable and safe for concurrent use; it holds the tags and
 // one entry per version tag, so its size is linear in the number of tags.
 type TagList struct {
-	d      Decider
-	tags   []string // nil: not listed
-	set    map[string]struct{}
-	groups map[shapeKey][]listedTag // version tags by shape, highest version first
+	d       Decider
+	tags    []string         // nil: not listed
+	index   map[string]int32 // tag -> its class in classes
+	classes []tagging.Class
+	groups  map[shapeKey][]listedTag // version tags by shape, highest version first
 }
 
 // shapeKey is what makes two version tags comparable: the same prefix,
@@ -41,14 +42,16 @@ func (d Decider) ClassifyTags(tags []string) *TagList {
 		return l
 	}
 	l.tags = slices.Clone(tags)
-	l.set = make(map[string]struct{}, len(tags))
+	l.index = make(map[string]int32, len(tags))
+	l.classes = make([]tagging.Class, 0, len(tags))
 	l.groups = map[shapeKey][]listedTag{}
 	for _, t := range l.tags {
-		if _, dup := l.set[t]; dup {
+		if _, dup := l.index[t]; dup {
 			continue // a tag listed twice is the same candidate; the first counts
 		}
-		l.set[t] = struct{}{}
 		c := d.Classifier.Classify(t)
+		l.index[t] = int32(len(l.classes))
+		l.classes = append(l.classes, c)
 		if c.Precision == 0 || !isVersionForm(c.Form) {
 			continue
 		}
@@ -88,11 +91,16 @@ func (l *TagList) Decide(b Build, o Observation) Decision {
 func (l *TagList) listed() bool { return l.tags != nil }
 
 func (l *TagList) contains(tag string) bool {
-	_, ok := l.set[tag]
+	_, ok := l.index[tag]
 	return ok
 }
 
-func (l *TagList) classify(tag string) tagging.Class { return l.d.Classifier.Classify(tag) }
+func (l *TagList) classify(tag string) tagging.Class {
+	if i, ok := l.index[tag]; ok {
+		return l.classes[i]
+	}
+	return l.d.Classifier.Classify(tag)
+}
 
 func (l *TagList) descending() bool { return true }
 
