@@ -724,12 +724,9 @@ func isSHA256(d digest.Digest) bool {
 		return false
 	}
 	for i := len(prefix); i < len(s); i++ {
-		if !lowerHex[s[i]] {
+		if c := s[i]; c-'0' >= 10 && c-'a' >= 6 { // byte arithmetic wraps below '0' and 'a'
 			return false
 		}
 	}
 	return true
 }
-
-var lowerHex = [256]bool{'0': true, '1': true, '2': true, '3': true, '4': true, '5': true, '6': true, '7': true,
-	'8': true, '9': true, 'a': true, 'b': true, 'c': true, 'd': true, 'e': true, 'f': true}

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -597,4 +598,21 @@ func TestObservationTagsJSON(t *testing.T) {
 	var o Observation
 	require.NoError(t, json.Unmarshal([]byte(`{"tags": null}`), &o))
 	assert.Nil(t, o.Tags, "null is not listed")
+}
+
+// isSHA256 is a shortcut of digest.Digest.Validate: it may only say yes
+// where Validate does.
+func TestIsSHA256(t *testing.T) {
+	good := digest.FromString("x")
+	for d, want := range map[digest.Digest]bool{
+		good: true, digest.Digest(strings.ToUpper(string(good))): false,
+		good[:len(good)-1]: false, good + "0": false, "sha256:" + digest.Digest(strings.Repeat("g", 64)): false,
+		"sha256:" + digest.Digest(strings.Repeat("/", 64)): false, "sha256:" + digest.Digest(strings.Repeat(":", 64)): false,
+		"sha512:" + digest.Digest(strings.Repeat("a", 64)): false, "": false,
+	} {
+		assert.Equal(t, want, isSHA256(d), string(d))
+		if isSHA256(d) {
+			assert.NoError(t, d.Validate())
+		}
+	}
 }
