@@ -163,7 +163,7 @@ func CheckFleet(ctx context.Context, r Registry, builds []policy.Build, opts Fle
 		// A build the same in every field as the previous one of its tag
 		// (the common case: workspaces built from the same image) gets
 		// the same decision, copied.
-		t := tags[tagKey(b.Ref)]
+		t := tagOf(b, tags)
 		if t != nil && t.decided && t.last == b {
 			out[i] = t.lastDecision
 			out[i].Notes = slices.Clone(t.lastDecision.Notes)
@@ -194,12 +194,14 @@ func observe(b policy.Build, tags map[tagID]*tagObservation, repos map[string]*r
 	}
 	var failure error
 	digestOnly := b.Ref.IsPinned() && !b.Ref.HasTag() // nothing to follow: the list is not needed
+	t := tagOf(b, tags)
 	if ro := repos[b.Ref.Name()]; ro != nil {
 		obs.TagDigests = ro.digests
 		switch {
-		case errors.Is(ro.err, ErrNotFound):
-			// The registry says the repository does not exist: a
-			// finding, not a failure to observe.
+		case errors.Is(ro.err, ErrNotFound) && (t == nil || errors.Is(t.err, ErrNotFound)):
+			// The registry says the repository does not exist, and the
+			// tag agrees: a finding, not a failure to observe. (A tag
+			// that resolves makes a refused listing a failure, below.)
 			obs.RepositoryMissing = true
 		case ro.err != nil:
 			if !digestOnly {
@@ -217,7 +219,6 @@ func observe(b policy.Build, tags map[tagID]*tagObservation, repos map[string]*r
 	if opts.Immutable != nil {
 		obs.Immutable = opts.Immutable(b.Ref.Name(), b.Ref.TagOrLatest())
 	}
-	t := tags[tagKey(b.Ref)]
 	if t == nil {
 		return obs, failure
 	}
@@ -267,6 +268,15 @@ func failed(dec policy.Decision, err error) policy.Decision {
 	dec.Outcome, dec.Action, dec.Severity, dec.Candidate = policy.Unknown, policy.ActionRetry, policy.SeverityWarning, ""
 	dec.Message = "the registry could not be fully observed for " + dec.Tag + ": " + err.Error()
 	return dec
+}
+
+// tagOf returns the observation of b's tag; nil for a reference pinned
+// by digest alone, which follows no tag.
+func tagOf(b policy.Build, tags map[tagID]*tagObservation) *tagObservation {
+	if b.Ref.IsZero() || b.Ref.IsPinned() && !b.Ref.HasTag() {
+		return nil
+	}
+	return tags[tagKey(b.Ref)]
 }
 
 // tagID names one distinct tag of a fleet check: repository and tag.

@@ -413,3 +413,33 @@ func TestCheckFleetRepeatedBuilds(t *testing.T) {
 	decisions[2].Notes[0].Message = "changed by the caller"
 	assert.NotEqual(t, decisions[0].Notes[0].Message, decisions[2].Notes[0].Message, "each decision's notes are its own")
 }
+
+// A listing refused with "not found" while the tag resolves is a failed
+// observation, not a missing repository: the republish still stands.
+func TestCheckFleetListingNotFoundButTagResolves(t *testing.T) {
+	reg, ds := seedFleet(t)
+	reg.InjectFault(memory.Fault{Op: memory.OpTags, Err: fmt.Errorf("listing: %w", promote.ErrNotFound)})
+	decisions, err := promote.CheckFleet(context.Background(), reg, []policy.Build{
+		build(t, "ubuntu:latest", ds["ubuntu-latest-old"]),
+		build(t, "ubuntu:20.04", ds["ubuntu-2004"]),
+	}, promote.FleetOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, policy.TagRepublished, decisions[0].Outcome, decisions[0].Message)
+	require.NotEmpty(t, decisions[0].Notes)
+	assert.Equal(t, policy.Unknown, decisions[0].Notes[len(decisions[0].Notes)-1].Outcome, "the failed listing is noted")
+	assert.Equal(t, policy.Unknown, decisions[1].Outcome, "nothing to do cannot be trusted without the listing")
+}
+
+// A reference pinned by digest alone follows no tag: another build's
+// failure to resolve latest is not its failure.
+func TestCheckFleetDigestOnlyIgnoresLatest(t *testing.T) {
+	reg, ds := seedFleet(t)
+	reg.InjectFault(memory.Fault{Op: memory.OpResolve, Err: errors.New("registry unavailable")})
+	decisions, err := promote.CheckFleet(context.Background(), reg, []policy.Build{
+		build(t, "ubuntu:latest", ds["ubuntu-latest"]),
+		build(t, "ubuntu@"+ds["ubuntu-old"].String(), ""),
+	}, promote.FleetOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, policy.Unknown, decisions[0].Outcome)
+	assert.Equal(t, policy.PinnedByDigest, decisions[1].Outcome, decisions[1].Message)
+}
