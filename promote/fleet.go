@@ -68,17 +68,22 @@ func CheckFleet(ctx context.Context, r Registry, builds []policy.Build, opts Fle
 		n = DefaultFleetConcurrency
 	}
 
-	// Plan the distinct requests.
+	// Plan the distinct requests, and remember for each build which
+	// ones it reads.
 	tags := map[tagID]*tagObservation{}
 	repos := map[string]*repoObservation{}
-	for _, b := range builds {
+	plans := make([]buildPlan, len(builds))
+	for i, b := range builds {
 		if b.Ref.IsZero() {
 			continue
 		}
 		repo := b.Ref.Name()
-		if _, ok := repos[repo]; !ok && !opts.SkipTagLists {
-			repos[repo] = &repoObservation{ref: b.Ref.NameOnly()}
+		ro, ok := repos[repo]
+		if !ok && !opts.SkipTagLists {
+			ro = &repoObservation{ref: b.Ref.NameOnly()}
+			repos[repo] = ro
 		}
+		plans[i].repo = ro
 		if !b.Ref.HasTag() && b.Ref.IsPinned() {
 			continue // pinned by digest alone: nothing to resolve
 		}
@@ -89,6 +94,7 @@ func CheckFleet(ctx context.Context, r Registry, builds []policy.Build, opts Fle
 			t = &tagObservation{ref: ref, err: err}
 			tags[key] = t
 		}
+		plans[i].tag = t
 		if b.Platform != "" && b.PlatformDigest != "" {
 			t.platforms = append(t.platforms, b.Digest)
 		}
@@ -163,15 +169,15 @@ func CheckFleet(ctx context.Context, r Registry, builds []policy.Build, opts Fle
 		// A build the same in every field as the previous one of its tag
 		// (the common case: workspaces built from the same image) gets
 		// the same decision, copied.
-		t := tagOf(b, tags)
+		t, ro := plans[i].tag, plans[i].repo
 		if t != nil && t.decided && t.last == b {
 			out[i] = t.lastDecision
 			out[i].Notes = slices.Clone(t.lastDecision.Notes)
 			continue
 		}
-		obs, failure := observe(b, tags, repos, opts)
+		obs, failure := observe(b, plans[i], opts)
 		list := unlisted
-		if ro := repos[b.Ref.Name()]; ro != nil && !b.Ref.IsZero() {
+		if ro != nil {
 			list = ro.classified
 		}
 		dec := list.Decide(b, obs)
@@ -187,15 +193,15 @@ func CheckFleet(ctx context.Context, r Registry, builds []policy.Build, opts Fle
 }
 
 // observe assembles the observation of one build from the shared results.
-func observe(b policy.Build, tags map[tagID]*tagObservation, repos map[string]*repoObservation, opts FleetOptions) (policy.Observation, error) {
+func observe(b policy.Build, p buildPlan, opts FleetOptions) (policy.Observation, error) {
 	var obs policy.Observation
 	if b.Ref.IsZero() {
 		return obs, nil
 	}
 	var failure error
 	digestOnly := b.Ref.IsPinned() && !b.Ref.HasTag() // nothing to follow: the list is not needed
-	t := tagOf(b, tags)
-	if ro := repos[b.Ref.Name()]; ro != nil {
+	t := p.tag
+	if ro := p.repo; ro != nil {
 		obs.TagDigests = ro.digests
 		switch {
 		case errors.Is(ro.err, ErrNotFound) && (t == nil || errors.Is(t.err, ErrNotFound)):
@@ -270,13 +276,13 @@ func failed(dec policy.Decision, err error) policy.Decision {
 	return dec
 }
 
-// tagOf returns the observation of b's tag; nil for a reference pinned
-// by digest alone, which follows no tag.
-func tagOf(b policy.Build, tags map[tagID]*tagObservation) *tagObservation {
-	if b.Ref.IsZero() || b.Ref.IsPinned() && !b.Ref.HasTag() {
-		return nil
-	}
-	return tags[tagKey(b.Ref)]
+// buildPlan is what one build reads of a fleet check's observations:
+// its tag's (nil for a reference pinned by digest alone, which follows no
+// tag, and for no reference) and its repository's (nil when tag lists are
+// skipped).
+type buildPlan struct {
+	tag  *tagObservation
+	repo *repoObservation
 }
 
 // tagID names one distinct tag of a fleet check: repository and tag.
