@@ -52,7 +52,12 @@ type FleetOptions struct {
 // as possible: one Resolve per distinct tag, one tag listing per distinct
 // repository, and one manifest fetch per multi-arch tag whose index moved
 // under a build that records its platform. At most opts.Concurrency
-// requests are in flight at once.
+// requests are in flight at once. Each repository's tags are classified
+// once for all of its builds (policy.TagList), and a build the same in
+// every field as the previous one of its tag gets a copy of that
+// decision. A republished tag names the version it now carries when
+// another build of the check resolved that version's tag to the same
+// image (policy.Observation.TagDigests).
 //
 // The decisions come back in the order of builds. An observation that
 // failed (a registry error, a cancelled context) gives an Unknown decision
