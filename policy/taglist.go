@@ -10,8 +10,9 @@ import (
 // for deciding about many builds of that repository: TagList.Decide gives
 // the Decision Decider.Decide gives with the same tags as Observation.Tags,
 // without classifying them again. Make one with Decider.ClassifyTags. A
-// TagList is immutable and safe for concurrent use; it holds the tags and
-// one entry per version tag, so its size is linear in the number of tags.
+// TagList is immutable and safe for concurrent use; it holds the tags,
+// the class of each and the version tags grouped by shape, so its size is
+// linear in the number of tags.
 type TagList struct {
 	d       Decider
 	tags    []string         // nil: not listed
