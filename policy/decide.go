@@ -569,7 +569,7 @@ func (d Decider) newer(dec Decision, cl tagging.Class, b Build, o Observation, t
 	if depth < cl.Precision && (!ts.listed() || o.Truncated) {
 		n.incomplete = true
 	}
-	cur := versionOf(cl)
+	cur := versionOf(&cl)
 	var in, pend, out, pre version
 	desc := ts.descending()
 	eachShaped(ts, cl, func(c listedTag) bool {
@@ -623,7 +623,7 @@ func carries(ts tagSource, cl tagging.Class, o Observation) string {
 	if len(o.TagDigests) == 0 || o.Digest == "" {
 		return ""
 	}
-	cur := versionOf(cl)
+	cur := versionOf(&cl)
 	var best version
 	bestTag, bestPrec := "", 0
 	for t, dg := range o.TagDigests {
@@ -634,7 +634,7 @@ func carries(ts tagSource, cl tagging.Class, o Observation) string {
 		if !isVersionForm(c.Form) || c.Prefix != cl.Prefix || c.Variant != cl.Variant || c.Precision < cl.Precision {
 			continue
 		}
-		v := versionOf(c)
+		v := versionOf(&c)
 		if cl.Precision > 0 && !v.sameLine(cur, cl.Precision) {
 			continue
 		}

@@ -34,7 +34,7 @@ func NewWorkspaceTag(tags []string, designated string) Suggestion {
 		if c.Precision == 0 || c.Variant != "" || c.IsPrerelease() {
 			continue
 		}
-		v := versionOf(c)
+		v := versionOf(&c)
 		if best.better(v) || v.compare(best) == 0 && t < tag {
 			best, tag = v, t
 		}
@@ -60,7 +60,7 @@ func ReplacementTag(tags []string, designated, gone string) Suggestion {
 // replacement is ReplacementTag over the listed tags of ts.
 func replacement(ts tagSource, designated string, cl tagging.Class) Suggestion {
 	if cl.Precision > 0 && cl.Form != tagging.FormDate {
-		cur := versionOf(cl)
+		cur := versionOf(&cl)
 		var sameMajor, later version
 		var sameTag, laterTag string
 		desc := ts.descending()

@@ -231,7 +231,7 @@ func NewSelector(s Strategy) (*Selector, error) {
 		if sel.cur.Precision == 0 || sel.cur.Form == tagging.FormDate {
 			return nil, strategyErr("current", s.Current, "spells no version; kind "+string(s.Kind)+" needs a current tag such as \"1.4.2\" or \"1.12-alpine\"", nil)
 		}
-		sel.curV = versionOf(sel.cur)
+		sel.curV = versionOf(&sel.cur)
 		sel.depth = map[Line]int{LinePatch: 2, LineMinor: 1, LineMajor: 0}[line]
 	case ByNumeric, ByAlphabetical:
 		uses["order"] = true
@@ -465,7 +465,7 @@ func (sel *Selector) consider(b *best, k *checker, tag, value string) int {
 		if c.IsPrerelease() && !sel.s.Prereleases && !sel.pre {
 			return exPrerelease // the constraint would refuse it
 		}
-		v := versionOf(c)
+		v := versionOf(&c)
 		if !k.allows(v) {
 			if c.IsPrerelease() && !sel.s.Prereleases && !sel.pre {
 				return exPrerelease
@@ -492,7 +492,7 @@ func (sel *Selector) consider(b *best, k *checker, tag, value string) int {
 		case c.IsPrerelease() && !sel.s.Prereleases:
 			return exPrerelease
 		}
-		v := versionOf(c)
+		v := versionOf(&c)
 		if !v.sameLine(sel.curV, sel.depth) {
 			return exOutOfRange
 		}

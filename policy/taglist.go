@@ -57,7 +57,7 @@ func (d Decider) ClassifyTags(tags []string) *TagList {
 			continue
 		}
 		k := shapeKey{prefix: c.Prefix, variant: c.Variant, precision: c.Precision}
-		l.groups[k] = append(l.groups[k], listedTag{tag: t, v: versionOf(c)})
+		l.groups[k] = append(l.groups[k], listedTag{tag: t, v: versionOf(&c)})
 	}
 	// Highest first, so that a scan for newer versions stops at the
 	// deployed one; the sort is stable, so equal versions keep the
@@ -152,7 +152,7 @@ func eachShaped(ts tagSource, cl tagging.Class, yield func(listedTag) bool) {
 			if !sameShape(cl, c) {
 				continue
 			}
-			if !yield(listedTag{tag: t, v: versionOf(c)}) {
+			if !yield(listedTag{tag: t, v: versionOf(&c)}) {
 				return
 			}
 		}
