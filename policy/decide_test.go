@@ -616,3 +616,20 @@ func TestIsSHA256(t *testing.T) {
 		}
 	}
 }
+
+func TestObservationNewFieldsJSON(t *testing.T) {
+	o := Observation{Gone: true, RepositoryMissing: true, TagDigests: map[string]digest.Digest{"1.2.3": dNew}}
+	out, err := json.Marshal(o)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"gone":true,"repositoryMissing":true,"tagDigests":{"1.2.3":"`+dNew.String()+`"}}`, string(out))
+	var back Observation
+	require.NoError(t, json.Unmarshal(out, &back))
+	assert.Equal(t, o, back)
+
+	d := Decide(Build{Ref: ref(t, "ubuntu:20.04"), Digest: dOld}, Observation{Digest: dNew, TagDigests: map[string]digest.Digest{"20.04.6": dNew}})
+	out, err = json.Marshal(d)
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(out, &m))
+	assert.Equal(t, "20.04.6", m["carries"])
+}
