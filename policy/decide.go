@@ -630,11 +630,18 @@ func carries(ts tagSource, cl tagging.Class, o Observation) string {
 		if dg != o.Digest || t == cl.Tag || !mayShare(t, cl) {
 			continue
 		}
-		c := ts.classify(t)
+		var c *tagging.Class
+		if l, ok := ts.(*TagList); ok {
+			c = l.class(t) // without copying the class
+		}
+		if c == nil {
+			read := ts.classify(t)
+			c = &read
+		}
 		if !isVersionForm(c.Form) || c.Prefix != cl.Prefix || c.Variant != cl.Variant || c.Precision < cl.Precision {
 			continue
 		}
-		v := versionOf(&c)
+		v := versionOf(c)
 		if cl.Precision > 0 && !v.sameLine(cur, cl.Precision) {
 			continue
 		}

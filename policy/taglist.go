@@ -32,6 +32,7 @@ type shapeKey struct {
 type listedTag struct {
 	tag string
 	v   version
+	pos int32 // position in the listing, for ties
 }
 
 // ClassifyTags classifies tags with d's Classifier for TagList.Decide. A
@@ -57,13 +58,18 @@ func (d Decider) ClassifyTags(tags []string) *TagList {
 			continue
 		}
 		k := shapeKey{prefix: c.Prefix, variant: c.Variant, precision: c.Precision}
-		l.groups[k] = append(l.groups[k], listedTag{tag: t, v: versionOf(&c)})
+		l.groups[k] = append(l.groups[k], listedTag{tag: t, v: versionOf(&c), pos: int32(len(l.classes))})
 	}
 	// Highest first, so that a scan for newer versions stops at the
-	// deployed one; the sort is stable, so equal versions keep the
-	// listing's order and the first listed wins ties, as in a scan.
+	// deployed one; equal versions keep the listing's order, so the first
+	// listed wins ties, as in a scan.
 	for _, g := range l.groups {
-		slices.SortStableFunc(g, func(a, b listedTag) int { return b.v.compare(a.v) })
+		slices.SortFunc(g, func(a, b listedTag) int {
+			if c := b.v.compare(a.v); c != 0 {
+				return c
+			}
+			return int(a.pos - b.pos)
+		})
 	}
 	return l
 }
@@ -94,6 +100,14 @@ func (l *TagList) listed() bool { return l.tags != nil }
 func (l *TagList) contains(tag string) bool {
 	_, ok := l.index[tag]
 	return ok
+}
+
+// class returns the class of a listed tag, nil for a tag not listed.
+func (l *TagList) class(tag string) *tagging.Class {
+	if i, ok := l.index[tag]; ok {
+		return &l.classes[i]
+	}
+	return nil
 }
 
 func (l *TagList) classify(tag string) tagging.Class {

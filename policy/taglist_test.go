@@ -16,7 +16,8 @@ import (
 // TagList.Decide must give exactly the Decision Decide gives for the same
 // tags, whatever the build, tracking and observation.
 func TestTagListDecideMatchesDecide(t *testing.T) {
-	tags := append(realisticTags(600), "20.04", "20.10", "v1", "v1.3", "v1.3.1", "v2", "1.4-alpine", "1.5-alpine", "latest", "prod")
+	tags := append(realisticTags(600), "20.04", "20.10", "v1", "v1.3", "v1.3.1", "v2", "1.4-alpine", "1.5-alpine", "latest", "prod",
+		"11.39.01", "11.39.1", "11.39.001", "v11.39.01", "11.039") // equal versions: ties go to the first listed
 	r := rand.New(rand.NewPCG(3, 4))
 	deciders := []Decider{{}, {Classifier: tagging.Classifier{Channels: []string{"prod"}}}}
 	trackings := append([]Tracking{"bogus"}, trackings...)
