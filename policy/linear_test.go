@@ -1,7 +1,9 @@
 package policy
 
 import (
+	"math/rand/v2"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -116,4 +118,52 @@ func TestSelectShortcutsAgree(t *testing.T) {
 			assert.Equal(t, plain.Select(tags), fast.Select(tags))
 		})
 	}
+}
+
+// Random patterns of the linear shape, checked against the regexp engine
+// on random strings over a small alphabet, where matches are likely.
+func TestLinearMatcherRandomPatterns(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	atoms := []string{"a", "b", "-", ".", `\d`, "[ab]", "[^-]", "[a-c0-9]", `\.`, "x"}
+	reps := []string{"", "", "?", "*", "+", "{2}"}
+	alphabet := "ab-.0x1c"
+	linear := 0
+	for range 3000 {
+		var p strings.Builder
+		p.WriteString("^")
+		groups := 0
+		for range 1 + r.IntN(5) {
+			atom := atoms[r.IntN(len(atoms))] + reps[r.IntN(len(reps))]
+			if r.IntN(4) == 0 {
+				atom = "(" + atom + ")"
+				groups++
+			}
+			p.WriteString(atom)
+		}
+		if r.IntN(2) == 0 {
+			p.WriteString("$")
+		}
+		pattern := p.String()
+		re := regexp.MustCompile(pattern)
+		m := newLinearMatcher(pattern, re.NumSubexp())
+		if m == nil {
+			continue
+		}
+		linear++
+		for range 40 {
+			b := make([]byte, r.IntN(8))
+			for i := range b {
+				b[i] = alphabet[r.IntN(len(alphabet))]
+			}
+			s := string(b)
+			caps := make([]int, 2*(re.NumSubexp()+1))
+			want := re.FindStringSubmatchIndex(s)
+			if !m.match(s, caps) {
+				require.Nil(t, want, "%s on %q", pattern, s)
+				continue
+			}
+			require.Equal(t, want, caps, "%s on %q", pattern, s)
+		}
+	}
+	assert.Greater(t, linear, 500, "enough of the patterns are linear to test the matcher")
 }
