@@ -3,7 +3,10 @@ package policy
 import (
 	"fmt"
 	"math/rand/v2"
+	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
 
@@ -68,13 +71,41 @@ func naiveNewest(tags []string, cs *semver.Constraints) string {
 	return vs[len(vs)-1].Original()
 }
 
+// selectSizes are the list sizes of the Select benchmarks: the ns/tag of
+// Select stays flat across them (linear time). The naive ways run up to
+// naiveMax tags, enough for the ratio, to keep the runs short.
+var selectSizes = []int{1_000, 100_000, 1_000_000}
+
+const naiveMax = 100_000
+
+// paired runs ours and naive one after the other in every iteration and
+// reports how many times faster ours was over the run ("x-faster"), so
+// that the load of a shared machine weighs on both alike.
+func paired(b *testing.B, ours, naive func()) {
+	b.ReportAllocs()
+	var tOurs, tNaive time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		ours()
+		t1 := time.Now()
+		naive()
+		tNaive += time.Since(t1)
+		tOurs += t1.Sub(t0)
+	}
+	b.ReportMetric(float64(tNaive)/float64(tOurs), "x-faster")
+}
+
+func perTag(b *testing.B, n int) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/tag")
+}
+
 func BenchmarkSelect(b *testing.B) {
 	const constraint = ">=2.0.0 <9"
 	cs, err := semver.NewConstraint(constraint)
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, n := range []int{10_000, 100_000} {
+	for _, n := range selectSizes {
 		tags := realisticTags(n)
 		sel, err := NewSelector(Strategy{Kind: BySemver, Constraint: constraint})
 		if err != nil {
@@ -92,15 +123,20 @@ func BenchmarkSelect(b *testing.B) {
 			for b.Loop() {
 				_ = sel.Select(tags)
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/tag")
+			perTag(b, n)
 		})
-		b.Run(fmt.Sprintf("naive/%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				_ = naiveNewest(tags, cs)
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/tag")
-		})
+		if n <= naiveMax {
+			b.Run(fmt.Sprintf("naive/%d", n), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					_ = naiveNewest(tags, cs)
+				}
+				perTag(b, n)
+			})
+			b.Run(fmt.Sprintf("semver-vs-naive/%d", n), func(b *testing.B) {
+				paired(b, func() { _ = sel.Select(tags) }, func() { _ = naiveNewest(tags, cs) })
+			})
+		}
 		line, err := NewSelector(Strategy{Kind: ByLine, Current: "2.4.1", Line: LineMinor})
 		if err != nil {
 			b.Fatal(err)
@@ -110,8 +146,77 @@ func BenchmarkSelect(b *testing.B) {
 			for b.Loop() {
 				_ = line.Select(tags)
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/tag")
+			perTag(b, n)
 		})
+	}
+}
+
+// naivePattern is the usual way to pick by a pattern (Flux's): match
+// every tag, replace it with the extract template, parse the value as a
+// number, sort and take the last. It returns the winning value.
+func naivePattern(tags []string, re *regexp.Regexp, extract string) string {
+	type entry struct {
+		value string
+		n     float64
+	}
+	var es []entry
+	for _, t := range tags {
+		if !re.MatchString(t) {
+			continue
+		}
+		v := re.ReplaceAllString(t, extract)
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			continue
+		}
+		es = append(es, entry{v, n})
+	}
+	if len(es) == 0 {
+		return ""
+	}
+	sort.Slice(es, func(i, j int) bool { return es[i].n < es[j].n })
+	return es[len(es)-1].value
+}
+
+func BenchmarkSelectPattern(b *testing.B) {
+	const pattern, extract = `^main-[a-f0-9]+-(?P<ts>[0-9]+)`, "$ts"
+	re := regexp.MustCompile(pattern)
+	sel, err := NewSelector(Strategy{Kind: ByNumeric, Pattern: pattern, Extract: extract})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range selectSizes {
+		tags := realisticTags(n)
+		got := sel.Select(tags)
+		if want := naivePattern(tags, re, extract); re.ReplaceAllString(got.Tag, extract) != want {
+			b.Fatalf("Select picked %q, naive the value %q", got.Tag, want)
+		}
+		b.Run(fmt.Sprintf("select/%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = sel.Select(tags)
+			}
+			perTag(b, n)
+		})
+		if n <= naiveMax {
+			b.Run(fmt.Sprintf("naive/%d", n), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					_ = naivePattern(tags, re, extract)
+				}
+				perTag(b, n)
+			})
+			b.Run(fmt.Sprintf("select-vs-naive/%d", n), func(b *testing.B) {
+				paired(b, func() { _ = sel.Select(tags) }, func() { _ = naivePattern(tags, re, extract) })
+			})
+		}
+	}
+	// A tag that does not match costs no allocation: Select of thousands
+	// of them allocates what Select of one does (the Result's map).
+	miss := slices.DeleteFunc(realisticTags(10_000), re.MatchString)
+	one := testing.AllocsPerRun(10, func() { _ = sel.Select(miss[:1]) })
+	if all := testing.AllocsPerRun(10, func() { _ = sel.Select(miss) }); all != one {
+		b.Fatalf("Select of %d tags that do not match allocates %.0f times, of one %.0f", len(miss), all, one)
 	}
 }
 

@@ -65,12 +65,14 @@ func newCells(text string) *cells {
 	return &cells{bounds: bounds}
 }
 
-// index returns the range v falls in: the number of boundaries <= v.
+// index returns the range v, a stable version, falls in: the number of
+// boundaries <= v. Boundaries are stable too, so the comparison needs no
+// prerelease rules.
 func (c *cells) index(v version) int {
 	lo, hi := 0, len(c.bounds)
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
-		if c.bounds[mid].compare(v) <= 0 {
+		if m := &c.bounds[mid]; m.major < v.major || m.major == v.major && (m.minor < v.minor || m.minor == v.minor && m.patch <= v.patch) {
 			lo = mid + 1
 		} else {
 			hi = mid

@@ -76,8 +76,10 @@ type Outcome string
 // The outcomes of a Decision; see the package documentation for the table
 // of outcomes and actions.
 const (
-	// UpToDate: the deployment runs what its tag names and no update it
-	// follows exists.
+	// UpToDate: the deployment runs what its tag names and nothing it
+	// follows needs action. Newer versions outside what it follows
+	// (NewerOutOfRange) and prereleases it did not opt in to
+	// (PrereleaseAvailable) do not change that; they are in the Notes.
 	UpToDate Outcome = "up-to-date"
 	// TagRepublished: the same tag now names a different image; rebuild to
 	// get its patches.
@@ -86,10 +88,12 @@ const (
 	// same prefix, variant and precision.
 	NewerInRange Outcome = "newer-in-range"
 	// NewerOutOfRange: a newer version exists outside what the deployment
-	// follows ("v2" for "v1", "22.04" for "20.04"). Informational only.
+	// follows ("v2" for "v1", "22.04" for "20.04"). Informational: it is
+	// the Outcome of a Note, never of a Decision.
 	NewerOutOfRange Outcome = "newer-out-of-range"
-	// PrereleaseAvailable: only a newer prerelease exists, and the
-	// deployment did not opt in to prereleases. Informational only.
+	// PrereleaseAvailable: a newer prerelease exists in the line, and the
+	// deployment did not opt in to prereleases. Informational: it is the
+	// Outcome of a Note, never of a Decision.
 	PrereleaseAvailable Outcome = "prerelease-available"
 	// ImmutableTagMoved: a tag that names one build (full semver, commit,
 	// build id, date, or any tag tracked as pinned) now names another
@@ -98,18 +102,29 @@ const (
 	// PinnedByDigest: the deployment names a digest, so tag moves do not
 	// change what it runs.
 	PinnedByDigest Outcome = "pinned-by-digest"
-	// TagDeleted: the tag no longer exists; the Decision suggests the
-	// nearest tag in line or the repository's default tag.
+	// TagDeleted: the tag no longer exists in a repository that does; the
+	// Decision suggests the nearest tag in line or the repository's
+	// default tag.
 	TagDeleted Outcome = "tag-deleted"
+	// RepositoryNotFound: the registry answered that the repository does
+	// not exist (or does not show it with the credentials used): a wrong
+	// name, a wrong registry, missing access, or a removed repository.
+	// An alert; nothing is suggested.
+	RepositoryNotFound Outcome = "repository-not-found"
 	// PlatformUnavailable: the tag now names an index without the
 	// deployment's platform.
 	PlatformUnavailable Outcome = "platform-unavailable"
 	// PendingMaturity: an update exists but was pushed less than the
 	// minimum age ago (or its push time is unknown).
 	PendingMaturity Outcome = "pending-maturity"
-	// Unknown: the inputs or the observation were incomplete; never
-	// reported as up to date.
+	// Unknown: the observation was incomplete or inconsistent; observe
+	// again (ActionRetry). Never reported as up to date.
 	Unknown Outcome = "unknown"
+	// InvalidInput: the Build cannot be decided on: no reference, an
+	// invalid Tracking, a malformed digest, or no digest recorded at build
+	// time for a tag reference. Observing again cannot help; the record
+	// must be fixed (ActionAlert).
+	InvalidInput Outcome = "invalid-input"
 )
 
 // Action is what a caller should do about a Decision.
@@ -122,8 +137,8 @@ const (
 	ActionRebuild Action = "rebuild"
 	// ActionUpgrade: a newer tag is available; offer to move to Candidate.
 	ActionUpgrade Action = "upgrade"
-	// ActionAlert: something is wrong with the registry or the tag; tell a
-	// human.
+	// ActionAlert: something is wrong with the registry, the tag or the
+	// build record; tell a human.
 	ActionAlert Action = "alert"
 	// ActionRetry: the observation was incomplete; observe again.
 	ActionRetry Action = "retry"
@@ -167,8 +182,9 @@ type Observation struct {
 	// Build.Platform.
 	PlatformMissing bool `json:"platformMissing,omitempty"`
 	// Tags are the repository's tags. Nil means not listed; an empty,
-	// non-nil slice means listed and empty.
-	Tags []string `json:"tags,omitempty"`
+	// non-nil slice means listed and empty, and stays so through JSON
+	// ("tags": [] versus no "tags" key).
+	Tags []string `json:"tags,omitzero"`
 	// Truncated reports that Tags is a partial listing.
 	Truncated bool `json:"truncated,omitempty"`
 	// Pushed holds the push time of tags, where the registry reports it.
@@ -184,6 +200,15 @@ type Observation struct {
 	// DefaultTag is the repository's designated default tag, suggested
 	// when the deployed tag is deleted and no tag of its line is left.
 	DefaultTag string `json:"defaultTag,omitempty"`
+	// RepositoryMissing reports that the registry answered that the
+	// repository itself does not exist, as opposed to the tag alone.
+	RepositoryMissing bool `json:"repositoryMissing,omitempty"`
+	// TagDigests holds the current digests of other tags of the
+	// repository, where the observer learned them (CheckFleet fills it
+	// with the tags it resolved anyway). With it, a republished tag says
+	// which version it now carries: the version tag that names the same
+	// image. Optional.
+	TagDigests map[string]digest.Digest `json:"tagDigests,omitempty"`
 }
 
 // Note is a secondary finding of a Decision, such as a newer tag outside
@@ -209,6 +234,10 @@ type Decision struct {
 	Tag string `json:"tag,omitempty"`
 	// Candidate is the tag to rebuild from or move to, when there is one.
 	Candidate string `json:"candidate,omitempty"`
+	// Carries is the version tag that now names the same image as a
+	// republished tag ("20.04.3" for a republished "20.04"), when
+	// Observation.TagDigests shows one; empty otherwise.
+	Carries string `json:"carries,omitempty"`
 	// Digest is the tag's current digest when it differs from the build's.
 	Digest digest.Digest `json:"digest,omitempty"`
 	// Message is one line for a human.
@@ -249,59 +278,85 @@ func DefaultTracking(c tagging.Class) Tracking {
 }
 
 // Decide compares what b was built from with what o observed and says what
-// to do. It never fails: invalid or missing inputs give an Unknown
-// Decision whose message says what is missing. The rules, in order:
+// to do. It never fails: invalid inputs give an InvalidInput Decision and
+// incomplete observations an Unknown one, whose message says what is wrong
+// or missing. The rules, in order:
 //
-//  1. A Build without a reference or digest, an invalid Tracking, or an
-//     observation that neither resolved the tag nor found it gone gives
-//     Unknown (retry).
-//  2. A reference pinned by digest gives PinnedByDigest; an upgrade is
+//  1. A Build without a reference, with an invalid Tracking or with a
+//     malformed digest gives InvalidInput (alert); a malformed observed
+//     digest gives Unknown (retry).
+//  2. A repository the registry says does not exist gives
+//     RepositoryNotFound (alert), unless the tag resolved, which
+//     contradicts it (Unknown).
+//  3. A reference pinned by digest gives PinnedByDigest; an upgrade is
 //     offered when the tag now names another image.
-//  3. A deleted tag gives TagDeleted with the nearest tag of its line, or
+//  4. A deleted tag gives TagDeleted with the nearest tag of its line, or
 //     the default tag, as the candidate.
-//  4. A changed digest is a move, unless the build recorded its platform's
+//  5. A tag reference without the digest recorded at build time gives
+//     InvalidInput: whether the tag moved cannot be told, and observing
+//     again does not help. An observation that did not resolve the tag
+//     gives Unknown (retry).
+//  6. A changed digest is a move, unless the build recorded its platform's
 //     digest and the observation shows that digest unchanged (then only
 //     other platforms changed). A move of a tag tracked as pinned (the
 //     default for immutable tags) and, under patch, minor or major
 //     tracking, of an immutable tag, gives ImmutableTagMoved (alert,
 //     critical when the registry enforces immutability). Otherwise a move
 //     gives PlatformUnavailable when the platform is gone, or
-//     TagRepublished (rebuild).
-//  5. Under patch, minor or major tracking, the newest listed tag of the
+//     TagRepublished (rebuild); Carries then names the version tag that
+//     now names the same image, when Observation.TagDigests shows one.
+//  7. Under patch, minor or major tracking, the newest listed tag of the
 //     line with the same prefix, variant and precision gives NewerInRange.
-//  6. A newer version outside the line gives NewerOutOfRange, a newer
-//     prerelease without opt-in PrereleaseAvailable; both informational.
-//     They are notes when another outcome applies.
+//  8. Otherwise the Decision is UpToDate. A newer version outside the line
+//     (NewerOutOfRange) and a newer prerelease without opt-in
+//     (PrereleaseAvailable) are Notes: the deployment does not follow
+//     them, so they need no action.
 //
 // An update pushed less than MinAge before Now, or whose push time is not
 // known while MinAge is set, gives PendingMaturity instead. A tag listing
 // that is missing or truncated when the line needs it gives Unknown rather
 // than UpToDate.
 func (d Decider) Decide(b Build, o Observation) Decision {
+	return d.decide(b, o, scanTags{d: d, tags: o.Tags})
+}
+
+// decide is Decide with the listed tags read through ts.
+func (d Decider) decide(b Build, o Observation, ts tagSource) Decision {
 	dec := Decision{Tracking: b.Tracking}
 	if b.Ref.IsZero() {
-		return unknown(dec, "no deployed reference given")
+		return invalid(dec, "no deployed reference given")
 	}
 	dec.Tag = b.Ref.TagOrLatest()
 	if !b.Tracking.Valid() {
-		return unknown(dec, fmt.Sprintf("tracking %q is not one of same-tag, patch, minor, major, channel, pinned", b.Tracking))
+		return invalid(dec, fmt.Sprintf("tracking %q of %s is not one of same-tag, patch, minor, major, channel, pinned", b.Tracking, b.Ref.Familiar()))
 	}
-	if msg := checkDigests(b, o); msg != "" {
+	if msg := checkBuildDigests(b); msg != "" {
+		return invalid(dec, msg)
+	}
+	if msg := checkObservedDigests(o); msg != "" {
 		return unknown(dec, msg)
 	}
-	cl := d.Classifier.Classify(dec.Tag)
+	cl := ts.classify(dec.Tag)
 	if dec.Tracking == TrackDefault {
 		dec.Tracking = DefaultTracking(cl)
 	}
 
+	if o.RepositoryMissing {
+		if o.Digest != "" {
+			return unknown(dec, "the registry resolved "+b.Ref.Familiar()+" but says its repository does not exist")
+		}
+		dec.Outcome, dec.Action, dec.Severity, dec.Candidate = RepositoryNotFound, ActionAlert, SeverityError, ""
+		dec.Message = "the registry has no repository " + b.Ref.Name() + " (or does not show it with these credentials); check the name, the registry and the access of " + b.Ref.Familiar()
+		return dec
+	}
 	if b.Ref.IsPinned() {
 		return d.pinned(dec, b, o)
 	}
 	if o.Gone {
-		return d.deleted(dec, cl, b, o)
+		return d.deleted(dec, cl, b, o, ts)
 	}
 	if b.Digest == "" {
-		return unknown(dec, "no build digest recorded for "+b.Ref.Familiar()+"; cannot tell whether the tag moved")
+		return invalid(dec, "no build digest recorded for "+b.Ref.Familiar()+"; record the digest the tag named at build time to tell whether it moved")
 	}
 	if o.Digest == "" {
 		return unknown(dec, "the registry did not resolve "+b.Ref.Familiar())
@@ -334,8 +389,13 @@ func (d Decider) Decide(b Build, o Observation) Decision {
 			return pending(dec, dec.Tag, o, "a republish of "+dec.Tag)
 		}
 		dec.Outcome, dec.Action, dec.Severity, dec.Candidate = TagRepublished, ActionRebuild, SeverityWarning, dec.Tag
-		dec.Message = b.Ref.Familiar() + " was republished (" + short(o.Digest) + "); rebuild to get its updates"
-		n := d.newer(dec, cl, b, o)
+		dec.Carries = carries(ts, cl, o)
+		as := ""
+		if dec.Carries != "" {
+			as = " as " + dec.Carries
+		}
+		dec.Message = b.Ref.Familiar() + " was republished" + as + " (" + short(o.Digest) + "); rebuild to get its updates"
+		n := d.newer(dec, cl, b, o, ts)
 		if n.inRange != "" {
 			dec.Notes = append(dec.Notes, Note{Outcome: NewerInRange, Tag: n.inRange,
 				Message: n.inRange + " is also available (" + string(dec.Tracking) + " updates)"})
@@ -344,7 +404,7 @@ func (d Decider) Decide(b Build, o Observation) Decision {
 		return dec
 	}
 
-	n := d.newer(dec, cl, b, o)
+	n := d.newer(dec, cl, b, o, ts)
 	switch {
 	case n.inRange != "":
 		if !o.mature(n.inRange) {
@@ -367,21 +427,23 @@ func (d Decider) Decide(b Build, o Observation) Decision {
 		dec.Notes = append(dec.Notes, n.notes()...)
 		return unknown(dec, b.Ref.Familiar()+" is unchanged, but the tag list needed for "+string(dec.Tracking)+" updates is missing or truncated")
 	}
-	notes := n.notes()
-	if len(notes) > 0 {
-		first := notes[0]
-		dec.Outcome, dec.Action, dec.Severity, dec.Candidate = first.Outcome, ActionNone, SeverityInfo, ""
-		dec.Message = first.Message
-		dec.Notes = append(dec.Notes, notes...)
-		return dec
-	}
 	dec.Outcome, dec.Action, dec.Severity = UpToDate, ActionNone, SeverityInfo
 	dec.Message = b.Ref.Familiar() + " is up to date"
+	if notes := n.notes(); len(notes) > 0 {
+		dec.Message += "; " + notes[0].Message
+		dec.Notes = append(dec.Notes, notes...)
+	}
 	return dec
 }
 
 // follows reports whether t follows version lines.
 func (t Tracking) follows() bool { return t == TrackPatch || t == TrackMinor || t == TrackMajor }
+
+func invalid(dec Decision, msg string) Decision {
+	dec.Outcome, dec.Action, dec.Severity, dec.Candidate = InvalidInput, ActionAlert, SeverityError, ""
+	dec.Message = msg
+	return dec
+}
 
 func unknown(dec Decision, msg string) Decision {
 	dec.Outcome, dec.Action, dec.Severity, dec.Candidate = Unknown, ActionRetry, SeverityWarning, ""
@@ -434,16 +496,17 @@ func (d Decider) pinned(dec Decision, b Build, o Observation) Decision {
 	return dec
 }
 
-func (d Decider) deleted(dec Decision, cl tagging.Class, b Build, o Observation) Decision {
+func (d Decider) deleted(dec Decision, cl tagging.Class, b Build, o Observation, ts tagSource) Decision {
 	dec.Outcome, dec.Action, dec.Severity = TagDeleted, ActionUpgrade, SeverityWarning
-	s := d.replacement(o.Tags, o.DefaultTag, cl)
+	s := replacement(ts, o.DefaultTag, cl)
 	dec.Candidate = s.Tag
+	fam := b.Ref.Familiar()
 	if s.Tag == "" {
 		dec.Action, dec.Severity = ActionAlert, SeverityError
-		dec.Message = b.Ref.Familiar() + " was deleted and no replacement tag is known"
+		dec.Message = fam + " was deleted and no replacement tag is known"
 		return dec
 	}
-	dec.Message = b.Ref.Familiar() + " was deleted; move to " + s.Tag + " (" + s.Reason + ")"
+	dec.Message = fam + " was deleted; move to " + s.Tag + " (" + s.Reason + ")"
 	return dec
 }
 
@@ -495,48 +558,46 @@ func lineDepth(t Tracking, precision int) int {
 	}
 }
 
-// newer scans o.Tags for tags of the same shape as cl with a newer
+// newer scans the listed tags of the same shape as cl for a newer
 // version, sorted into the tracked line and beyond it.
-func (d Decider) newer(dec Decision, cl tagging.Class, b Build, o Observation) newerFound {
+func (d Decider) newer(dec Decision, cl tagging.Class, b Build, o Observation, ts tagSource) newerFound {
 	var n newerFound
 	if cl.Precision == 0 || dec.Tracking == TrackSameTag || dec.Tracking == TrackChannel {
 		return n // latest, channel or unknown: no version line to compare
 	}
 	depth := lineDepth(dec.Tracking, cl.Precision)
-	if depth < cl.Precision && (o.Tags == nil || o.Truncated) {
+	if depth < cl.Precision && (!ts.listed() || o.Truncated) {
 		n.incomplete = true
 	}
-	cur := versionOf(cl)
+	cur := versionOf(&cl)
 	var in, pend, out, pre version
-	for _, t := range o.Tags {
-		c := d.Classifier.Classify(t)
-		if !sameShape(cl, c) {
-			continue
-		}
-		v := versionOf(c)
+	desc := ts.descending()
+	eachShaped(ts, cl, func(c listedTag) bool {
+		v := c.v
 		if v.compare(cur) <= 0 {
-			continue
+			return !desc // when descending, the rest is older still
 		}
 		inLine := v.sameLine(cur, depth)
 		switch {
-		case c.IsPrerelease() && !b.Prereleases && !cl.IsPrerelease():
+		case v.pre != "" && !b.Prereleases && !cl.IsPrerelease():
 			if inLine && pre.better(v) {
-				pre, n.pre = v, t
+				pre, n.pre = v, c.tag
 			}
 		case !inLine:
 			if out.better(v) {
-				out, n.outOfRange = v, t
+				out, n.outOfRange = v, c.tag
 			}
-		case !o.mature(t):
+		case !o.mature(c.tag):
 			if pend.better(v) {
-				pend, n.pending = v, t
+				pend, n.pending = v, c.tag
 			}
 		default:
 			if in.better(v) {
-				in, n.inRange = v, t
+				in, n.inRange = v, c.tag
 			}
 		}
-	}
+		return true
+	})
 	if n.pending != "" && n.inRange != "" && pend.compare(in) <= 0 {
 		n.pending = ""
 	}
@@ -552,11 +613,75 @@ func (d Decider) newer(dec Decision, cl tagging.Class, b Build, o Observation) n
 	return n
 }
 
+// carries returns the version tag that names the image the deployed tag
+// (class cl) now names, from o.TagDigests: a version tag with the same
+// prefix and variant, at least as precise as cl and within its line (any
+// version for a tag without one). The most precise, then highest version
+// wins; ties go to the lexically smallest tag, so the map's order does not
+// matter.
+func carries(ts tagSource, cl tagging.Class, o Observation) string {
+	if len(o.TagDigests) == 0 || o.Digest == "" {
+		return ""
+	}
+	cur := versionOf(&cl)
+	var best version
+	bestTag, bestPrec := "", 0
+	for t, dg := range o.TagDigests {
+		if dg != o.Digest || t == cl.Tag || !mayShare(t, cl) {
+			continue
+		}
+		var c *tagging.Class
+		if l, ok := ts.(*TagList); ok {
+			c = l.class(t) // without copying the class
+		}
+		if c == nil {
+			read := ts.classify(t)
+			c = &read
+		}
+		if !isVersionForm(c.Form) || c.Prefix != cl.Prefix || c.Variant != cl.Variant || c.Precision < cl.Precision {
+			continue
+		}
+		v := versionOf(c)
+		if cl.Precision > 0 && !v.sameLine(cur, cl.Precision) {
+			continue
+		}
+		switch {
+		case bestTag == "", c.Precision > bestPrec:
+		case c.Precision < bestPrec:
+			continue
+		default:
+			if cmp := v.compare(best); cmp < 0 || cmp == 0 && t > bestTag {
+				continue
+			}
+		}
+		best, bestTag, bestPrec = v, t, c.Precision
+	}
+	return bestTag
+}
+
+// mayShare is a cheap necessary condition for tag to be a version tag
+// with cl's prefix and variant: it starts with the prefix and a digit,
+// and ends with "-" and the variant.
+func mayShare(tag string, cl tagging.Class) bool {
+	if !strings.HasPrefix(tag, cl.Prefix) || len(tag) == len(cl.Prefix) || !isDigitByte(tag[len(cl.Prefix)]) {
+		return false
+	}
+	if v := cl.Variant; v != "" {
+		return len(tag) > len(v)+1 && strings.HasSuffix(tag, v) && tag[len(tag)-len(v)-1] == '-'
+	}
+	return true
+}
+
 // sameShape reports whether c is a candidate for a deployment on cur: a
 // version tag with the same prefix, variant and precision.
 func sameShape(cur, c tagging.Class) bool {
-	return c.Precision == cur.Precision && c.Prefix == cur.Prefix && c.Variant == cur.Variant &&
-		(c.Form == tagging.FormSemver || c.Form == tagging.FormMajorMinor || c.Form == tagging.FormMajor)
+	return c.Precision == cur.Precision && c.Prefix == cur.Prefix && c.Variant == cur.Variant && isVersionForm(c.Form)
+}
+
+// isVersionForm reports whether f is one of the forms that spell a
+// version: full semver, major.minor or major.
+func isVersionForm(f tagging.Form) bool {
+	return f == tagging.FormSemver || f == tagging.FormMajorMinor || f == tagging.FormMajor
 }
 
 // short abbreviates a digest to its algorithm and 12 hex digits. It never
@@ -569,17 +694,23 @@ func short(d digest.Digest) string {
 	return s
 }
 
-// checkDigests returns a message naming the first digest of b or o that is
-// set but not a valid digest, or "" when all are valid.
-func checkDigests(b Build, o Observation) string {
-	for _, d := range []struct {
+// checkBuildDigests returns a message naming the first digest of b that
+// is set but not a valid digest, or "" when all are valid.
+func checkBuildDigests(b Build) string {
+	return firstInvalidDigest("build digest", b.Digest, "build platform digest", b.PlatformDigest)
+}
+
+// checkObservedDigests is checkBuildDigests for an Observation.
+func checkObservedDigests(o Observation) string {
+	return firstInvalidDigest("observed digest", o.Digest, "observed platform digest", o.PlatformDigest)
+}
+
+func firstInvalidDigest(name1 string, d1 digest.Digest, name2 string, d2 digest.Digest) string {
+	for _, d := range [...]struct {
 		name string
 		d    digest.Digest
-	}{
-		{"build digest", b.Digest}, {"build platform digest", b.PlatformDigest},
-		{"observed digest", o.Digest}, {"observed platform digest", o.PlatformDigest},
-	} {
-		if d.d == "" {
+	}{{name1, d1}, {name2, d2}} {
+		if d.d == "" || isSHA256(d.d) {
 			continue
 		}
 		if err := d.d.Validate(); err != nil {
@@ -587,4 +718,22 @@ func checkDigests(b Build, o Observation) string {
 		}
 	}
 	return ""
+}
+
+// isSHA256 reports whether d is a valid sha256 digest, the common case,
+// without the regular expressions of digest.Digest.Validate, which
+// dominated the decisions of a large fleet. It answers false, and the
+// caller falls back on Validate, for anything else.
+func isSHA256(d digest.Digest) bool {
+	const prefix = "sha256:"
+	s := string(d)
+	if len(s) != len(prefix)+64 || s[:len(prefix)] != prefix || !digest.SHA256.Available() {
+		return false
+	}
+	for i := len(prefix); i < len(s); i++ {
+		if c := s[i]; c-'0' >= 10 && c-'a' >= 6 { // byte arithmetic wraps below '0' and 'a'
+			return false
+		}
+	}
+	return true
 }

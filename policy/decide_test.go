@@ -2,6 +2,7 @@ package policy
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,7 +69,7 @@ func TestDecide(t *testing.T) {
 			notes: []Outcome{NewerOutOfRange}},
 		{name: "20.04 unchanged with 20.10 listed", ref: "ubuntu:20.04", build: Build{Digest: dOld},
 			obs:     Observation{Digest: dOld, Tags: []string{"20.04", "20.10", "22.04"}},
-			outcome: NewerOutOfRange, action: ActionNone, severity: SeverityInfo, tracking: TrackPatch, candidate: "",
+			outcome: UpToDate, action: ActionNone, severity: SeverityInfo, tracking: TrackPatch, candidate: "",
 			notes: []Outcome{NewerOutOfRange}},
 		{name: "20.04 unchanged without tag list", ref: "ubuntu:20.04", build: Build{Digest: dOld},
 			obs:     Observation{Digest: dOld},
@@ -84,7 +85,7 @@ func TestDecide(t *testing.T) {
 			notes: []Outcome{NewerInRange, NewerOutOfRange}},
 		{name: "v1 unchanged with v2 listed", ref: "mycorp/myproj:v1", build: Build{Digest: dOld},
 			obs:     Observation{Digest: dOld, Tags: []string{"v1", "v2", "v1.3.1"}},
-			outcome: NewerOutOfRange, action: ActionNone, severity: SeverityInfo, tracking: TrackMinor,
+			outcome: UpToDate, action: ActionNone, severity: SeverityInfo, tracking: TrackMinor,
 			notes: []Outcome{NewerOutOfRange}},
 		// Coder: v1.3.1 no prompt unless moved.
 		{name: "v1.3.1 unchanged", ref: "mycorp/myproj:v1.3.1", build: Build{Digest: dOld},
@@ -92,7 +93,7 @@ func TestDecide(t *testing.T) {
 			outcome: UpToDate, action: ActionNone, severity: SeverityInfo, tracking: TrackPinned},
 		{name: "v1.3.1 unchanged with v1.3.2 listed", ref: "mycorp/myproj:v1.3.1", build: Build{Digest: dOld},
 			obs:     Observation{Digest: dOld, Tags: []string{"v1.3.1", "v1.3.2"}},
-			outcome: NewerOutOfRange, action: ActionNone, severity: SeverityInfo, tracking: TrackPinned,
+			outcome: UpToDate, action: ActionNone, severity: SeverityInfo, tracking: TrackPinned,
 			notes: []Outcome{NewerOutOfRange}},
 		{name: "v1.3.1 moved", ref: "mycorp/myproj:v1.3.1", build: Build{Digest: dOld},
 			obs:     Observation{Digest: dNew},
@@ -136,7 +137,7 @@ func TestDecide(t *testing.T) {
 			outcome: UpToDate, action: ActionNone, severity: SeverityInfo, tracking: TrackMinor},
 		{name: "prerelease without opt-in", ref: "acme/app:1.4.2", build: Build{Digest: dOld, Tracking: TrackMinor},
 			obs:     Observation{Digest: dOld, Tags: []string{"1.4.2", "1.5.0-rc.1"}},
-			outcome: PrereleaseAvailable, action: ActionNone, severity: SeverityInfo, tracking: TrackMinor,
+			outcome: UpToDate, action: ActionNone, severity: SeverityInfo, tracking: TrackMinor,
 			notes: []Outcome{PrereleaseAvailable}},
 		{name: "prerelease with opt-in", ref: "acme/app:1.4.2", build: Build{Digest: dOld, Tracking: TrackMinor, Prereleases: true},
 			obs:     Observation{Digest: dOld, Tags: []string{"1.4.2", "1.5.0-rc.1", "1.5.0-rc.2"}},
@@ -213,9 +214,11 @@ func TestDecide(t *testing.T) {
 		{name: "tag not resolved", ref: "ubuntu:latest", build: Build{Digest: dOld},
 			obs:     Observation{Tags: []string{"latest"}},
 			outcome: Unknown, action: ActionRetry, severity: SeverityWarning, tracking: TrackSameTag},
+		// A build record without a digest is an input error: observing
+		// again cannot tell whether the tag moved.
 		{name: "no build digest", ref: "ubuntu:latest",
 			obs:     Observation{Digest: dOld},
-			outcome: Unknown, action: ActionRetry, severity: SeverityWarning, tracking: TrackSameTag},
+			outcome: InvalidInput, action: ActionAlert, severity: SeverityError, tracking: TrackSameTag},
 		{name: "line needs tags, none listed", ref: "acme/app:1.4.2", build: Build{Digest: dOld, Tracking: TrackMinor},
 			obs:     Observation{Digest: dOld},
 			outcome: Unknown, action: ActionRetry, severity: SeverityWarning, tracking: TrackMinor},
@@ -232,7 +235,7 @@ func TestDecide(t *testing.T) {
 			outcome: PendingMaturity, action: ActionNone, severity: SeverityInfo, tracking: TrackMinor, candidate: "1.5.0"},
 		{name: "invalid tracking", ref: "ubuntu:latest", build: Build{Digest: dOld, Tracking: "sometimes"},
 			obs:     Observation{Digest: dOld},
-			outcome: Unknown, action: ActionRetry, severity: SeverityWarning, tracking: "sometimes"},
+			outcome: InvalidInput, action: ActionAlert, severity: SeverityError, tracking: "sometimes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -260,8 +263,8 @@ func TestDecide(t *testing.T) {
 
 func TestDecideZeroReference(t *testing.T) {
 	d := Decide(Build{}, Observation{Digest: dOld})
-	assert.Equal(t, Unknown, d.Outcome)
-	assert.Equal(t, ActionRetry, d.Action)
+	assert.Equal(t, InvalidInput, d.Outcome)
+	assert.Equal(t, ActionAlert, d.Action)
 	assert.Contains(t, d.Message, "no deployed reference")
 }
 
@@ -272,9 +275,10 @@ func TestDecideMessages(t *testing.T) {
 
 	b = Build{Ref: ref(t, "mycorp/myproj:v1"), Digest: dOld}
 	d = Decide(b, Observation{Digest: dOld, Tags: []string{"v1", "v2"}})
-	assert.Equal(t, "v2 exists, outside what mycorp/myproj:v1 follows (minor updates); not offered", d.Message)
+	note := "v2 exists, outside what mycorp/myproj:v1 follows (minor updates); not offered"
+	assert.Equal(t, "mycorp/myproj:v1 is up to date; "+note, d.Message)
 	require.Len(t, d.Notes, 1)
-	assert.Equal(t, Note{Outcome: NewerOutOfRange, Tag: "v2", Message: d.Message}, d.Notes[0])
+	assert.Equal(t, Note{Outcome: NewerOutOfRange, Tag: "v2", Message: note}, d.Notes[0])
 }
 
 func TestDecisionJSON(t *testing.T) {
@@ -434,27 +438,31 @@ func TestTrackingUnmarshal(t *testing.T) {
 	assert.ErrorContains(t, err, `"sometimes" is not one of default`)
 }
 
-func TestDecideInvalidDigestsAreUnknown(t *testing.T) {
+// A malformed digest in the observation is the registry's answer, so it is
+// observed again; one in the build record is an input error to fix.
+func TestDecideInvalidDigests(t *testing.T) {
 	good := digest.FromString("x")
 	tests := []struct {
-		name string
-		b    Build
-		o    Observation
-		want string
+		name    string
+		b       Build
+		o       Observation
+		outcome Outcome
+		action  Action
+		want    string
 	}{
-		{"observed without separator", Build{Ref: reference.MustParse("acme/app:latest"), Digest: good}, Observation{Digest: "oops"}, "observed digest"},
-		{"build digest malformed", Build{Ref: reference.MustParse("acme/app:v1.3.1"), Digest: "not-a-digest"}, Observation{Digest: good}, "build digest"},
-		{"pinned, observed malformed", Build{Ref: reference.MustParse("acme/app:1.2@" + string(good))}, Observation{Digest: "oops"}, "observed digest"},
-		{"short hex is not a move", Build{Ref: reference.MustParse("acme/app:v1.3.1"), Digest: good}, Observation{Digest: "sha256:abc"}, "observed digest"},
+		{"observed without separator", Build{Ref: reference.MustParse("acme/app:latest"), Digest: good}, Observation{Digest: "oops"}, Unknown, ActionRetry, "observed digest"},
+		{"build digest malformed", Build{Ref: reference.MustParse("acme/app:v1.3.1"), Digest: "not-a-digest"}, Observation{Digest: good}, InvalidInput, ActionAlert, "build digest"},
+		{"pinned, observed malformed", Build{Ref: reference.MustParse("acme/app:1.2@" + string(good))}, Observation{Digest: "oops"}, Unknown, ActionRetry, "observed digest"},
+		{"short hex is not a move", Build{Ref: reference.MustParse("acme/app:v1.3.1"), Digest: good}, Observation{Digest: "sha256:abc"}, Unknown, ActionRetry, "observed digest"},
 		{"platform digest malformed", Build{Ref: reference.MustParse("acme/app:1"), Digest: good, Platform: "linux/amd64", PlatformDigest: "x:y"},
-			Observation{Digest: good}, "build platform digest"},
+			Observation{Digest: good}, InvalidInput, ActionAlert, "build platform digest"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var d Decision
 			require.NotPanics(t, func() { d = Decide(tt.b, tt.o) })
-			assert.Equal(t, Unknown, d.Outcome)
-			assert.Equal(t, ActionRetry, d.Action)
+			assert.Equal(t, tt.outcome, d.Outcome)
+			assert.Equal(t, tt.action, d.Action)
 			assert.Contains(t, d.Message, tt.want)
 		})
 	}
@@ -489,4 +497,139 @@ func TestDecidePinnedMultiArch(t *testing.T) {
 			assert.Equal(t, tt.action, d.Action, d.Message)
 		})
 	}
+}
+
+func TestDecideRepositoryNotFound(t *testing.T) {
+	tests := []struct {
+		name    string
+		ref     string
+		build   Build
+		obs     Observation
+		outcome Outcome
+		action  Action
+	}{
+		{"tag and repository missing", "acme/ap:1.2", Build{Digest: dOld},
+			Observation{Gone: true, RepositoryMissing: true}, RepositoryNotFound, ActionAlert},
+		{"pinned in a missing repository", "acme/ap:1.2@" + dOld.String(), Build{},
+			Observation{Gone: true, RepositoryMissing: true}, RepositoryNotFound, ActionAlert},
+		{"digest only in a missing repository", "acme/ap@" + dOld.String(), Build{},
+			Observation{RepositoryMissing: true}, RepositoryNotFound, ActionAlert},
+		{"no build digest recorded either", "acme/ap:1.2", Build{},
+			Observation{Gone: true, RepositoryMissing: true}, RepositoryNotFound, ActionAlert},
+		{"resolved although the repository is missing", "acme/ap:1.2", Build{Digest: dOld},
+			Observation{Digest: dOld, RepositoryMissing: true}, Unknown, ActionRetry},
+		{"tag gone from a repository that exists", "acme/app:1.2", Build{Digest: dOld},
+			Observation{Gone: true, Tags: []string{"1.3"}}, TagDeleted, ActionUpgrade},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := tt.build
+			b.Ref = ref(t, tt.ref)
+			d := Decide(b, tt.obs)
+			assert.Equal(t, tt.outcome, d.Outcome, d.Message)
+			assert.Equal(t, tt.action, d.Action)
+			if tt.outcome == RepositoryNotFound {
+				assert.Contains(t, d.Message, "has no repository docker.io/acme/ap")
+				assert.NotContains(t, d.Message, "deleted")
+				assert.Empty(t, d.Candidate)
+			}
+		})
+	}
+}
+
+func TestDecideCarries(t *testing.T) {
+	d3, d2, d9 := digest.FromString("20.04.3"), digest.FromString("20.04.2"), digest.FromString("other")
+	tests := []struct {
+		name    string
+		ref     string
+		digests map[string]digest.Digest
+		want    string
+	}{
+		{"release line names its patch", "ubuntu:20.04",
+			map[string]digest.Digest{"20.04.2": d2, "20.04.3": d3, "20.04": d3, "latest": d9}, "20.04.3"},
+		{"the most precise tag wins", "mycorp/myproj:v1",
+			map[string]digest.Digest{"v1.3": d3, "v1.3.1": d3, "v1.2.9": d2}, "v1.3.1"},
+		{"another line is not what it carries", "mycorp/myproj:v1",
+			map[string]digest.Digest{"v2.0.0": d3, "1.3.1": d3}, ""},
+		{"latest carries any version of its variant", "acme/app:latest",
+			map[string]digest.Digest{"2.4.1": d3, "2.4.1-alpine": d3, "2.4": d3}, "2.4.1"},
+		{"ties go to the smallest tag", "acme/app:latest",
+			map[string]digest.Digest{"2.4.1": d3, "2.4.01": d3}, "2.4.01"},
+		{"nothing shows it", "ubuntu:20.04", map[string]digest.Digest{"20.04.2": d2}, ""},
+		{"no digests observed", "ubuntu:20.04", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Decide(Build{Ref: ref(t, tt.ref), Digest: dOld}, Observation{Digest: d3, TagDigests: tt.digests})
+			require.Equal(t, TagRepublished, d.Outcome, d.Message)
+			assert.Equal(t, tt.want, d.Carries)
+			if tt.want != "" {
+				assert.Contains(t, d.Message, " republished as "+tt.want+" (")
+			} else {
+				assert.NotContains(t, d.Message, " as ")
+			}
+		})
+	}
+}
+
+// An empty tag listing is a finding ("listed, no tags"), not the absence
+// of one; JSON keeps the difference.
+func TestObservationTagsJSON(t *testing.T) {
+	tests := []struct {
+		name string
+		tags []string
+		json string
+	}{
+		{"not listed", nil, `{}`},
+		{"listed and empty", []string{}, `{"tags":[]}`},
+		{"listed", []string{"1.0"}, `{"tags":["1.0"]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := json.Marshal(Observation{Tags: tt.tags})
+			require.NoError(t, err)
+			assert.JSONEq(t, tt.json, string(out))
+			var back Observation
+			require.NoError(t, json.Unmarshal(out, &back))
+			assert.Equal(t, tt.tags == nil, back.Tags == nil, "listed or not survives the round trip")
+			assert.Equal(t, tt.tags, back.Tags)
+		})
+	}
+	var o Observation
+	require.NoError(t, json.Unmarshal([]byte(`{"tags": null}`), &o))
+	assert.Nil(t, o.Tags, "null is not listed")
+}
+
+// isSHA256 is a shortcut of digest.Digest.Validate: it may only say yes
+// where Validate does.
+func TestIsSHA256(t *testing.T) {
+	good := digest.FromString("x")
+	for d, want := range map[digest.Digest]bool{
+		good: true, digest.Digest(strings.ToUpper(string(good))): false,
+		good[:len(good)-1]: false, good + "0": false, "sha256:" + digest.Digest(strings.Repeat("g", 64)): false,
+		"sha256:" + digest.Digest(strings.Repeat("/", 64)): false, "sha256:" + digest.Digest(strings.Repeat(":", 64)): false,
+		"sha512:" + digest.Digest(strings.Repeat("a", 64)): false, "": false,
+	} {
+		assert.Equal(t, want, isSHA256(d), string(d))
+		if isSHA256(d) {
+			assert.NoError(t, d.Validate())
+		}
+	}
+}
+
+func TestObservationNewFieldsJSON(t *testing.T) {
+	o := Observation{Gone: true, RepositoryMissing: true, TagDigests: map[string]digest.Digest{"1.2.3": dNew}}
+	out, err := json.Marshal(o)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"gone":true,"repositoryMissing":true,"tagDigests":{"1.2.3":"`+dNew.String()+`"}}`, string(out))
+	var back Observation
+	require.NoError(t, json.Unmarshal(out, &back))
+	assert.Equal(t, o, back)
+
+	d := Decide(Build{Ref: ref(t, "ubuntu:20.04"), Digest: dOld}, Observation{Digest: dNew, TagDigests: map[string]digest.Digest{"20.04.6": dNew}})
+	out, err = json.Marshal(d)
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(out, &m))
+	assert.Equal(t, "20.04.6", m["carries"])
 }

@@ -34,7 +34,7 @@ func NewWorkspaceTag(tags []string, designated string) Suggestion {
 		if c.Precision == 0 || c.Variant != "" || c.IsPrerelease() {
 			continue
 		}
-		v := versionOf(c)
+		v := versionOf(&c)
 		if best.better(v) || v.compare(best) == 0 && t < tag {
 			best, tag = v, t
 		}
@@ -53,22 +53,24 @@ func NewWorkspaceTag(tags []string, designated string) Suggestion {
 // default, and "latest" when listed. Nearest
 // means the smallest newer version: the least disruptive move forward.
 func ReplacementTag(tags []string, designated, gone string) Suggestion {
-	return Decider{}.replacement(tags, designated, tagging.Classify(gone))
+	d := Decider{}
+	return replacement(scanTags{d: d, tags: tags}, designated, d.Classifier.Classify(gone))
 }
 
-func (d Decider) replacement(tags []string, designated string, cl tagging.Class) Suggestion {
+// replacement is ReplacementTag over the listed tags of ts.
+func replacement(ts tagSource, designated string, cl tagging.Class) Suggestion {
 	if cl.Precision > 0 && cl.Form != tagging.FormDate {
-		cur := versionOf(cl)
+		cur := versionOf(&cl)
 		var sameMajor, later version
 		var sameTag, laterTag string
-		for _, t := range tags {
-			c := d.Classifier.Classify(t)
-			if !sameShape(cl, c) || c.IsPrerelease() && !cl.IsPrerelease() {
-				continue
-			}
-			v := versionOf(c)
+		desc := ts.descending()
+		eachShaped(ts, cl, func(c listedTag) bool {
+			v, t := c.v, c.tag
 			if v.compare(cur) <= 0 {
-				continue
+				return !desc // when descending, the rest is older still
+			}
+			if v.pre != "" && !cl.IsPrerelease() {
+				return true
 			}
 			if v.major == cur.major {
 				if !sameMajor.set || v.compare(sameMajor) < 0 {
@@ -77,7 +79,8 @@ func (d Decider) replacement(tags []string, designated string, cl tagging.Class)
 			} else if !later.set || v.compare(later) < 0 {
 				later, laterTag = v, t
 			}
-		}
+			return true
+		})
 		if sameTag != "" {
 			return Suggestion{Tag: sameTag, Reason: "nearest newer tag of the same line"}
 		}
@@ -85,10 +88,10 @@ func (d Decider) replacement(tags []string, designated string, cl tagging.Class)
 			return Suggestion{Tag: laterTag, Reason: "nearest newer tag of the same shape"}
 		}
 	}
-	if designated != "" && designated != cl.Tag && (tags == nil || slices.Contains(tags, designated)) {
+	if designated != "" && designated != cl.Tag && (!ts.listed() || ts.contains(designated)) {
 		return Suggestion{Tag: designated, Reason: "the image's default tag"}
 	}
-	if cl.Tag != "latest" && slices.Contains(tags, "latest") {
+	if cl.Tag != "latest" && ts.contains("latest") {
 		return Suggestion{Tag: "latest", Reason: "no default tag is set; latest is listed"}
 	}
 	return Suggestion{Reason: "no newer tag of the line and no default tag"}

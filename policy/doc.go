@@ -37,23 +37,32 @@
 // "1.15-alpine-perl").
 //
 //	Outcome               Action            When
-//	UpToDate              none              nothing the deployment follows changed
-//	TagRepublished        rebuild           the same tag names a new image
+//	UpToDate              none              nothing the deployment follows needs action
+//	TagRepublished        rebuild           the same tag names a new image (Carries: which version)
 //	NewerInRange          upgrade           a newer tag of the tracked line exists
-//	NewerOutOfRange       none              a newer version outside the line (v2 for v1)
-//	PrereleaseAvailable   none              only a newer prerelease, not opted in
 //	ImmutableTagMoved     alert             a full-version, commit, build or pinned tag moved
 //	PinnedByDigest        none / upgrade    the reference carries a digest
 //	TagDeleted            upgrade / alert   the tag is gone; Candidate is its replacement
+//	RepositoryNotFound    alert             the registry has no such repository
 //	PlatformUnavailable   alert             the new image lacks the deployment's platform
 //	PendingMaturity       none              the update is younger than the minimum age
+//	InvalidInput          alert             the build record cannot be decided on (no digest)
 //	Unknown               retry             the observation was incomplete
+//
+// So d.Outcome == policy.UpToDate is the check for "nothing to do": a v1
+// deployment stays up to date when v2 ships. What the deployment does not
+// follow is in the Notes: NewerOutOfRange (v2 for v1, 22.04 for 20.04) and
+// PrereleaseAvailable (a newer prerelease, not opted in).
 //
 // An incomplete observation is never reported as up to date. A multi-arch
 // index that changed while the deployment's platform manifest did not is
 // up to date. NewWorkspaceTag and ReplacementTag answer the questions of an
 // image catalog with a designated default tag: what a new workspace should
 // use, and where a workspace on a decommissioned tag should go.
+//
+// To decide about many builds of one repository, classify its tags once
+// with Decider.ClassifyTags and decide with TagList.Decide: the same
+// Decisions, without reading every tag again for every build.
 //
 // # Newest allowed tag
 //

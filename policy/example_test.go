@@ -27,13 +27,17 @@ func ExampleDecide() {
 	} {
 		d := policy.Decide(policy.Build{Ref: reference.MustParse(c.ref), Digest: built},
 			policy.Observation{Digest: c.now, Tags: tags})
-		fmt.Println(strings.TrimSpace(fmt.Sprintf("%-22s %-20s %-7s %s", c.ref, d.Outcome, d.Action, d.Candidate)))
+		var notes []string
+		for _, n := range d.Notes {
+			notes = append(notes, string(n.Outcome)+" "+n.Tag)
+		}
+		fmt.Println(strings.TrimSpace(fmt.Sprintf("%-22s %-20s %-7s %-7s %s", c.ref, d.Outcome, d.Action, d.Candidate, strings.Join(notes, ", "))))
 	}
 	// Output:
 	// ubuntu:latest          tag-republished      rebuild latest
-	// ubuntu:20.04           tag-republished      rebuild 20.04
-	// ubuntu:20.04           newer-out-of-range   none
-	// mycorp/myproj:v1       newer-out-of-range   none
+	// ubuntu:20.04           tag-republished      rebuild 20.04   newer-out-of-range 22.04
+	// ubuntu:20.04           up-to-date           none            newer-out-of-range 22.04
+	// mycorp/myproj:v1       up-to-date           none            newer-out-of-range v2
 	// mycorp/myproj:v1.3.1   up-to-date           none
 	// mycorp/myproj:v1.3.1   immutable-tag-moved  alert
 }
@@ -151,4 +155,34 @@ func ExampleImmutableTags() {
 	// 1.2.3 true
 	// latest false
 	// dev-42 false
+}
+
+func ExampleDecider_ClassifyTags() {
+	// One repository's tags, classified once for every build of it.
+	tags := policy.Decider{}.ClassifyTags([]string{"1.4.2", "1.4.3", "1.5.0", "2.0.0", "latest"})
+	built := digest.FromString("image built last week")
+	for _, tracking := range []policy.Tracking{policy.TrackPatch, policy.TrackMinor, policy.TrackMajor} {
+		d := tags.Decide(policy.Build{Ref: reference.MustParse("acme/app:1.4.2"), Digest: built, Tracking: tracking},
+			policy.Observation{Digest: built})
+		fmt.Println(tracking, d.Outcome, d.Candidate)
+	}
+	// Output:
+	// patch newer-in-range 1.4.3
+	// minor newer-in-range 1.5.0
+	// major newer-in-range 2.0.0
+}
+
+func ExamplePolicy_CheckTags() {
+	p := policy.Policy{Rules: []policy.LintRule{{ID: "one-prefix", Type: policy.RuleTagScheme, OnePrefix: true}}}
+	tags := []string{"1.2.3", "1.2.4", "v1.2.5"}
+	rep, err := p.CheckTags("", "team/app", tags)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, v := range rep.Violations {
+		fmt.Printf("tags[%d] = %q: %s\n", v.Index, v.Tag, v.Message)
+	}
+	// Output:
+	// tags[2] = "v1.2.5": "v1.2.5" has version prefix "v" while 2 version tags use ""
 }

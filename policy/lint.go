@@ -386,6 +386,15 @@ type Violation struct {
 	// Subject is what broke the rule: a reference in its familiar form,
 	// or repository:tag for a tag set.
 	Subject string `json:"subject"`
+	// Index is the position of the input the violation is about: in the
+	// references given to Check, or the tags given to CheckTags. An input
+	// given more than once has its violations once, at its first position.
+	Index int `json:"index"`
+	// Tag is the tag the violation is about: the tag of a tag set
+	// (CheckTags), or the tag of the reference for the rules that judge a
+	// tag (no-latest, mutable-needs-digest, tag-scheme, immutable-tags),
+	// "latest" for a reference without one. Empty for the other rules.
+	Tag string `json:"tag,omitempty"`
 	// Message says what is wrong; Fix how to put it right.
 	Message string `json:"message"`
 	Fix     string `json:"fix"`
@@ -483,7 +492,7 @@ func (p Policy) Check(env string, refs []reference.Reference) (Report, error) {
 		if r.Type == RuleNamingScheme {
 			scheme, _ = ParseNamingScheme(r.Pattern) // validated
 		}
-		for _, ref := range refs {
+		for i, ref := range refs {
 			if ref.IsZero() || len(r.Repositories) > 0 && !matchAny(r.Repositories, ref.Repository()) {
 				continue
 			}
@@ -494,6 +503,7 @@ func (p Policy) Check(env string, refs []reference.Reference) (Report, error) {
 				}
 			}
 			if v, ok := checkRef(r, cl, ref); ok {
+				v.Index = i
 				rep.Violations = append(rep.Violations, v)
 			}
 		}
@@ -521,8 +531,9 @@ func (p Policy) CheckTags(env, repository string, tags []string) (Report, error)
 		}
 		switch r.Type {
 		case RuleTagScheme:
-			for _, c := range classes {
+			for i, c := range classes {
 				if v, ok := tagScheme(r, repository+":"+c.Tag, c); ok {
+					v.Index = i
 					rep.Violations = append(rep.Violations, v)
 				}
 			}
@@ -530,8 +541,9 @@ func (p Policy) CheckTags(env, repository string, tags []string) (Report, error)
 				rep.Violations = append(rep.Violations, onePrefix(r, repository, classes)...)
 			}
 		case RuleImmutableTags:
-			for _, c := range classes {
+			for i, c := range classes {
 				if v, ok := immutableMoving(r, repository, c); ok {
+					v.Index = i
 					rep.Violations = append(rep.Violations, v)
 				}
 			}
@@ -549,9 +561,15 @@ func (rep *Report) sort() {
 			strings.Compare(a.Rule, b.Rule),
 			strings.Compare(a.Message, b.Message),
 			strings.Compare(a.Fix, b.Fix),
+			strings.Compare(a.Tag, b.Tag),
+			cmp.Compare(a.Index, b.Index),
 		)
 	})
-	rep.Violations = slices.Compact(rep.Violations)
+	// An input given twice breaks a rule once, at its first position.
+	rep.Violations = slices.CompactFunc(rep.Violations, func(a, b Violation) bool {
+		a.Index, b.Index = 0, 0
+		return a == b
+	})
 	slices.SortFunc(rep.Names, func(a, b NameMatch) int {
 		return cmp.Or(strings.Compare(a.Subject, b.Subject), strings.Compare(a.Rule, b.Rule))
 	})
@@ -584,7 +602,7 @@ func checkRef(r LintRule, cl tagging.Classifier, ref reference.Reference) (Viola
 		if !ref.HasTag() {
 			msg = subject + " names no tag, so it pulls \"latest\", which floats to whatever was pushed last"
 		}
-		return violation(r, subject, msg, "use a version tag such as "+ref.Name()+":1.2.3, or pin a digest"), true
+		return withTag(violation(r, subject, msg, "use a version tag such as "+ref.Name()+":1.2.3, or pin a digest"), tag), true
 	case RuleMutableNeedsDigest:
 		if ref.IsPinned() || tag == "" {
 			return Violation{}, false
@@ -593,8 +611,8 @@ func checkRef(r LintRule, cl tagging.Classifier, ref reference.Reference) (Viola
 		if !c.Kind.Moves() && c.Kind != tagging.Unknown {
 			return Violation{}, false
 		}
-		return violation(r, subject, subject+" uses the "+c.Kind.String()+" tag "+strconv.Quote(tag)+" without a digest, so what runs can change",
-			"pin it: "+ref.Name()+":"+tag+"@sha256:…, or use an immutable version tag"), true
+		return withTag(violation(r, subject, subject+" uses the "+c.Kind.String()+" tag "+strconv.Quote(tag)+" without a digest, so what runs can change",
+			"pin it: "+ref.Name()+":"+tag+"@sha256:…, or use an immutable version tag"), tag), true
 	case RuleDigestRequired:
 		if ref.IsPinned() {
 			return Violation{}, false
@@ -649,8 +667,13 @@ func tagScheme(r LintRule, subject string, c tagging.Class) (Violation, bool) {
 	if slices.Contains(r.Kinds, c.Kind) || slices.Contains(r.Forms, c.Form) {
 		return Violation{}, false
 	}
-	return violation(r, subject, c.Explain()+"; the repository's scheme allows "+schemeText(r),
-		"pick one tagging strategy and be consistent: retag it in the scheme or delete it"), true
+	return withTag(violation(r, subject, c.Explain()+"; the repository's scheme allows "+schemeText(r),
+		"pick one tagging strategy and be consistent: retag it in the scheme or delete it"), c.Tag), true
+}
+
+func withTag(v Violation, tag string) Violation {
+	v.Tag = tag
+	return v
 }
 
 func schemeText(r LintRule) string {
@@ -683,13 +706,15 @@ func onePrefix(r LintRule, repository string, classes []tagging.Class) []Violati
 		}
 	}
 	var out []Violation
-	for _, c := range classes {
+	for i, c := range classes {
 		if c.Precision == 0 || c.Form == tagging.FormDate || c.Prefix == major {
 			continue
 		}
-		out = append(out, violation(r, repository+":"+c.Tag,
+		v := withTag(violation(r, repository+":"+c.Tag,
 			strconv.Quote(c.Tag)+" has version prefix "+strconv.Quote(c.Prefix)+" while "+strconv.Itoa(count[major])+" version tags use "+strconv.Quote(major),
-			"use one version prefix for the repository: "+strconv.Quote(major+strings.TrimPrefix(c.Tag, c.Prefix))))
+			"use one version prefix for the repository: "+strconv.Quote(major+strings.TrimPrefix(c.Tag, c.Prefix))), c.Tag)
+		v.Index = i
+		out = append(out, v)
 	}
 	return out
 }
@@ -700,7 +725,7 @@ func immutableMoving(r LintRule, repository string, c tagging.Class) (Violation,
 	if !c.Kind.Moves() || !m.Matches(repository, c.Tag) {
 		return Violation{}, false
 	}
-	return violation(r, repository+":"+c.Tag,
+	return withTag(violation(r, repository+":"+c.Tag,
 		strconv.Quote(c.Tag)+" is "+c.Kind.String()+" and must move, but the immutable-tags rule covers it, so the registry will refuse to update it",
-		"add "+strconv.Quote(c.Tag)+" to exclude, or narrow include"), true
+		"add "+strconv.Quote(c.Tag)+" to exclude, or narrow include"), c.Tag), true
 }

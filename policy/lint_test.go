@@ -93,13 +93,13 @@ func TestCheckMessages(t *testing.T) {
 	rep, err := p.Check("", refs(t, "ubuntu", "bitnami/redis:7"+pin))
 	require.NoError(t, err)
 	assert.Equal(t, []Violation{
-		{Rule: "hub", Type: RuleForbiddenRegistries, Severity: SeverityCritical, Subject: "bitnami/redis:7" + pin,
+		{Rule: "hub", Type: RuleForbiddenRegistries, Severity: SeverityCritical, Subject: "bitnami/redis:7" + pin, Index: 1,
 			Message: "bitnami/redis:7" + pin + " pulls directly from docker.io, which is forbidden",
 			Fix:     "use registry.corp:5000/bitnami/redis:7" + pin},
 		{Rule: "hub", Type: RuleForbiddenRegistries, Severity: SeverityCritical, Subject: "ubuntu",
 			Message: "ubuntu pulls directly from docker.io, which is forbidden",
 			Fix:     "use registry.corp:5000/library/ubuntu:latest"},
-		{Rule: "nl", Type: RuleNoLatest, Severity: SeverityCritical, Subject: "ubuntu",
+		{Rule: "nl", Type: RuleNoLatest, Severity: SeverityCritical, Subject: "ubuntu", Tag: "latest",
 			Message: "ubuntu names no tag, so it pulls \"latest\", which floats to whatever was pushed last",
 			Fix:     "use a version tag such as docker.io/library/ubuntu:1.2.3, or pin a digest"},
 	}, rep.Violations)
@@ -210,12 +210,19 @@ func TestReportDeterministicJSON(t *testing.T) {
 	require.NoError(t, err)
 	out, err := json.Marshal(rep)
 	require.NoError(t, err)
-	// Reversed input, same report.
-	rep2, err := p.Check("", []reference.Reference{rs[2], rs[1], rs[0]})
+	// Reversed input, same report but for the indexes, which point at
+	// the inputs.
+	reversed := []reference.Reference{rs[2], rs[1], rs[0]}
+	rep2, err := p.Check("", reversed)
 	require.NoError(t, err)
-	out2, err := json.Marshal(rep2)
-	require.NoError(t, err)
-	assert.Equal(t, string(out), string(out2))
+	require.Len(t, rep2.Violations, len(rep.Violations))
+	for i := range rep.Violations {
+		v, v2 := rep.Violations[i], rep2.Violations[i]
+		assert.Equal(t, v.Subject, rs[v.Index].Familiar())
+		assert.Equal(t, v2.Subject, reversed[v2.Index].Familiar())
+		v2.Index = v.Index
+		assert.Equal(t, v, v2)
+	}
 	assert.Equal(t, []string{"c a/app:latest", "c z/app", "a a/app:latest", "b a/app:latest", "a ghcr.io/x/y:1", "a z/app", "b z/app"}, subjectsOf(rep))
 	var back Report
 	require.NoError(t, json.Unmarshal(out, &back))
@@ -392,4 +399,46 @@ func TestLoadPolicyReadError(t *testing.T) {
 	_, err := LoadPolicy(iotest.ErrReader(errors.New("disk on fire")))
 	assert.ErrorIs(t, err, ErrInvalidPolicy)
 	assert.ErrorContains(t, err, "disk on fire")
+}
+
+// A violation names its input by position (and tag), so a caller maps it
+// back to a file line without parsing Subject.
+func TestViolationInput(t *testing.T) {
+	p := Policy{Rules: []LintRule{
+		{ID: "nl", Type: RuleNoLatest},
+		{ID: "pin", Type: RuleDigestRequired},
+		{ID: "scheme", Type: RuleTagScheme, OnePrefix: true, Forms: []tagging.Form{tagging.FormSemver}},
+	}}
+	rep, err := p.Check("", refs(t, "acme/app:1.2.3", "ubuntu", "acme/app:1.2.3", "acme/app:v1.2.4"))
+	require.NoError(t, err)
+	type input struct {
+		rule, subject string
+		index         int
+		tag           string
+	}
+	var got []input
+	for _, v := range rep.Violations {
+		got = append(got, input{v.Rule, v.Subject, v.Index, v.Tag})
+	}
+	assert.ElementsMatch(t, []input{
+		{"pin", "acme/app:1.2.3", 0, ""}, // given twice: reported once, at its first position
+		{"pin", "ubuntu", 1, ""},
+		{"nl", "ubuntu", 1, "latest"},
+		{"scheme", "ubuntu", 1, "latest"},
+		{"pin", "acme/app:v1.2.4", 3, ""},
+	}, got)
+
+	rep, err = p.CheckTags("", "acme/app", []string{"1.2.3", "latest", "v1.2.4", "1.2.5", "latest"})
+	require.NoError(t, err)
+	got = nil
+	for _, v := range rep.Violations {
+		got = append(got, input{v.Rule, v.Subject, v.Index, v.Tag})
+	}
+	assert.ElementsMatch(t, []input{
+		{"scheme", "acme/app:latest", 1, "latest"},
+		{"scheme", "acme/app:v1.2.4", 2, "v1.2.4"}, // the one prefix rule
+	}, got)
+	for _, v := range rep.Violations {
+		assert.Equal(t, "acme/app:"+v.Tag, v.Subject)
+	}
 }

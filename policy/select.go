@@ -168,6 +168,9 @@ type Result struct {
 type Selector struct {
 	s        Strategy
 	re       *regexp.Regexp
+	filter   prefilter      // a cheap test a tag must pass to match re
+	linear   *linearMatcher // re without backtracking, when its shape allows
+	group    int            // the capture group Extract names alone, or -1
 	cs       *semver.Constraints
 	cells    *cells
 	pre      bool // the constraint names a prerelease
@@ -228,7 +231,7 @@ func NewSelector(s Strategy) (*Selector, error) {
 		if sel.cur.Precision == 0 || sel.cur.Form == tagging.FormDate {
 			return nil, strategyErr("current", s.Current, "spells no version; kind "+string(s.Kind)+" needs a current tag such as \"1.4.2\" or \"1.12-alpine\"", nil)
 		}
-		sel.curV = versionOf(sel.cur)
+		sel.curV = versionOf(&sel.cur)
 		sel.depth = map[Line]int{LinePatch: 2, LineMinor: 1, LineMajor: 0}[line]
 	case ByNumeric, ByAlphabetical:
 		uses["order"] = true
@@ -258,6 +261,12 @@ func NewSelector(s Strategy) (*Selector, error) {
 		sel.re = re
 		if err := checkExtract(re, s.Extract); err != nil {
 			return nil, err
+		}
+		sel.filter = newPrefilter(s.Pattern)
+		sel.linear = newLinearMatcher(s.Pattern, re.NumSubexp())
+		sel.group = -1
+		if s.Extract != "" {
+			sel.group = extractGroup(re, s.Extract)
 		}
 	} else if s.Extract != "" {
 		return nil, strategyErr("extract", s.Extract, "needs a pattern to expand", nil)
@@ -336,27 +345,26 @@ type best struct {
 
 // Select picks the newest allowed tag. It runs in one pass over tags,
 // keeping the best so far, and reads a tag fully only when a cheap check
-// of its first bytes says it can be a candidate.
+// of its first bytes says it can be a candidate. With a Pattern, a tag
+// without the literal text every match needs (the "main-" of
+// "^main-[a-f0-9]+-(?P<ts>[0-9]+)") is excluded without running the
+// regular expression; an anchored pattern that is a plain sequence of
+// literals and character classes is matched without backtracking; and an
+// Extract naming one group takes the value as a slice of the tag. A tag
+// that does not match allocates nothing; with such a pattern and Extract,
+// or none, neither does one that matches.
 func (sel *Selector) Select(tags []string) Result {
 	var counts [exCount]int
 	var b best
 	eligible := 0
 	k := checker{cs: sel.cs, cells: sel.cells}
-	var match []int
 	for _, tag := range tags {
 		value := tag
 		if sel.re != nil {
-			match = sel.re.FindStringSubmatchIndex(tag)
-			if match == nil {
+			var ok bool
+			if value, ok = sel.match(tag); !ok {
 				counts[exNoMatch]++
 				continue
-			}
-			if sel.s.Extract != "" {
-				value = string(sel.re.ExpandString(nil, sel.s.Extract, tag, match))
-				if value == "" {
-					counts[exNoMatch]++
-					continue
-				}
 			}
 		}
 		if why := sel.consider(&b, &k, tag, value); why >= 0 {
@@ -375,6 +383,44 @@ func (sel *Selector) Select(tags []string) Result {
 		}
 	}
 	return r
+}
+
+// match applies Pattern and Extract to tag: the value to order by, and
+// whether the tag matched with a non-empty value. A tag the prefilter
+// refuses costs no regular expression and no allocation; without Extract
+// a match allocates nothing, and with an Extract naming one group the
+// value is a slice of the tag.
+func (sel *Selector) match(tag string) (string, bool) {
+	if !sel.filter.admits(tag) {
+		return "", false
+	}
+	var m []int
+	if sel.linear != nil && isASCII(tag) {
+		var caps [maxLinearItems + 2]int
+		m = caps[:2*len(sel.linear.groups)]
+		if !sel.linear.match(tag, m) {
+			return "", false
+		}
+		if sel.s.Extract == "" {
+			return tag, true
+		}
+	} else {
+		if sel.s.Extract == "" {
+			return tag, sel.re.MatchString(tag)
+		}
+		if m = sel.re.FindStringSubmatchIndex(tag); m == nil {
+			return "", false
+		}
+	}
+	var value string
+	if g := sel.group; g >= 0 {
+		if m[2*g] >= 0 {
+			value = tag[m[2*g]:m[2*g+1]]
+		}
+	} else {
+		value = string(sel.re.ExpandString(nil, sel.s.Extract, tag, m))
+	}
+	return value, value != ""
 }
 
 // consider checks one tag and keeps it in b when it is the best so far. It
@@ -419,13 +465,14 @@ func (sel *Selector) consider(b *best, k *checker, tag, value string) int {
 		if c.IsPrerelease() && !sel.s.Prereleases && !sel.pre {
 			return exPrerelease // the constraint would refuse it
 		}
-		if !k.allows(versionOf(c)) {
+		v := versionOf(&c)
+		if !k.allows(v) {
 			if c.IsPrerelease() && !sel.s.Prereleases && !sel.pre {
 				return exPrerelease
 			}
 			return exOutOfRange
 		}
-		sel.keepVersion(b, tag, c)
+		keepVersion(b, tag, v, c.Precision)
 		return -1
 	default: // ByLine, ByVariant
 		if !versionStart(value) && sel.cur.Prefix == "" {
@@ -445,31 +492,32 @@ func (sel *Selector) consider(b *best, k *checker, tag, value string) int {
 		case c.IsPrerelease() && !sel.s.Prereleases:
 			return exPrerelease
 		}
-		v := versionOf(c)
+		v := versionOf(&c)
 		if !v.sameLine(sel.curV, sel.depth) {
 			return exOutOfRange
 		}
 		if v.compare(sel.curV) < 0 {
 			return exOlder
 		}
-		sel.keepVersion(b, tag, c)
+		keepVersion(b, tag, v, c.Precision)
 		return -1
 	}
 }
 
-func (sel *Selector) keepVersion(b *best, tag string, c tagging.Class) {
-	v := versionOf(c)
+// keepVersion keeps tag, of version v with prec parts, in b when it is
+// the best so far.
+func keepVersion(b *best, tag string, v version, prec int) {
 	if b.set {
 		switch cmp := v.compare(b.v); {
 		case cmp < 0:
 			return
 		case cmp == 0:
-			if c.Precision < b.prec || c.Precision == b.prec && tag >= b.tag {
+			if prec < b.prec || prec == b.prec && tag >= b.tag {
 				return
 			}
 		}
 	}
-	*b = best{tag: tag, v: v, prec: c.Precision, set: true}
+	*b = best{tag: tag, v: v, prec: prec, set: true}
 }
 
 // versionStart is the cheap shape check: a version tag starts with a

@@ -13,7 +13,7 @@ type version struct {
 	set                 bool
 }
 
-func versionOf(c tagging.Class) version {
+func versionOf(c *tagging.Class) version {
 	return version{major: c.Major(), minor: c.Minor(), patch: c.Patch(), pre: c.Prerelease, set: c.Precision > 0}
 }
 

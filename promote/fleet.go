@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -40,7 +41,8 @@ type FleetOptions struct {
 	// deleted.
 	DefaultTags map[string]string
 	// Immutable reports whether the registry enforces immutability for a
-	// tag of a repository (by name), which makes a moved tag critical.
+	// tag of a repository (by name), which makes a moved tag critical. It
+	// is called from one goroutine, at most once per build.
 	Immutable func(repository, tag string) bool
 }
 
@@ -50,7 +52,12 @@ type FleetOptions struct {
 // as possible: one Resolve per distinct tag, one tag listing per distinct
 // repository, and one manifest fetch per multi-arch tag whose index moved
 // under a build that records its platform. At most opts.Concurrency
-// requests are in flight at once.
+// requests are in flight at once. Each repository's tags are classified
+// once for all of its builds (policy.TagList), and a build the same in
+// every field as the previous one of its tag gets a copy of that
+// decision. A republished tag names the version it now carries when
+// another build of the check resolved that version's tag to the same
+// image (policy.Observation.TagDigests).
 //
 // The decisions come back in the order of builds. An observation that
 // failed (a registry error, a cancelled context) gives an Unknown decision
@@ -66,17 +73,22 @@ func CheckFleet(ctx context.Context, r Registry, builds []policy.Build, opts Fle
 		n = DefaultFleetConcurrency
 	}
 
-	// Plan the distinct requests.
-	tags := map[string]*tagObservation{}
+	// Plan the distinct requests, and remember for each build which
+	// ones it reads.
+	tags := map[tagID]*tagObservation{}
 	repos := map[string]*repoObservation{}
-	for _, b := range builds {
+	plans := make([]buildPlan, len(builds))
+	for i, b := range builds {
 		if b.Ref.IsZero() {
 			continue
 		}
 		repo := b.Ref.Name()
-		if _, ok := repos[repo]; !ok && !opts.SkipTagLists {
-			repos[repo] = &repoObservation{ref: b.Ref.NameOnly()}
+		ro, ok := repos[repo]
+		if !ok && !opts.SkipTagLists {
+			ro = &repoObservation{ref: b.Ref.NameOnly()}
+			repos[repo] = ro
 		}
+		plans[i].repo = ro
 		if !b.Ref.HasTag() && b.Ref.IsPinned() {
 			continue // pinned by digest alone: nothing to resolve
 		}
@@ -87,6 +99,7 @@ func CheckFleet(ctx context.Context, r Registry, builds []policy.Build, opts Fle
 			t = &tagObservation{ref: ref, err: err}
 			tags[key] = t
 		}
+		plans[i].tag = t
 		if b.Platform != "" && b.PlatformDigest != "" {
 			t.platforms = append(t.platforms, b.Digest)
 		}
@@ -131,33 +144,82 @@ func CheckFleet(ctx context.Context, r Registry, builds []policy.Build, opts Fle
 		wg.Wait()
 	}
 
+	// Classify each repository's tags once, for all of its builds, and
+	// gather the digests resolved per repository, so that a republished
+	// tag can say which version it now carries.
+	unlisted := opts.Decider.ClassifyTags(nil)
+	for _, ro := range repos {
+		listing := ro.tags
+		if ro.err == nil && listing == nil {
+			listing = []string{} // listed, and empty
+		}
+		ro.classified = opts.Decider.ClassifyTags(listing)
+	}
+	for _, t := range tags {
+		if t.err != nil || t.desc.Digest == "" {
+			continue
+		}
+		ro := repos[t.ref.Name()]
+		if ro == nil {
+			continue
+		}
+		if ro.digests == nil {
+			ro.digests = map[string]digest.Digest{}
+		}
+		ro.digests[t.ref.Tag()] = t.desc.Digest
+	}
+
 	out := make([]policy.Decision, len(builds))
 	for i, b := range builds {
-		obs, failure := observe(b, tags, repos, opts)
-		dec := opts.Decider.Decide(b, obs)
+		// A build the same in every field as the previous one of its tag
+		// (the common case: workspaces built from the same image) gets
+		// the same decision, copied.
+		t, ro := plans[i].tag, plans[i].repo
+		if t != nil && t.decided && t.last == b {
+			out[i] = t.lastDecision
+			out[i].Notes = slices.Clone(t.lastDecision.Notes)
+			continue
+		}
+		obs, failure := observe(b, plans[i], opts)
+		list := unlisted
+		if ro != nil {
+			list = ro.classified
+		}
+		dec := list.Decide(b, obs)
 		if failure != nil {
 			dec = failed(dec, failure)
 		}
 		out[i] = dec
+		if t != nil {
+			t.last, t.lastDecision, t.decided = b, dec, true
+		}
 	}
 	return out, ctx.Err()
 }
 
 // observe assembles the observation of one build from the shared results.
-func observe(b policy.Build, tags map[string]*tagObservation, repos map[string]*repoObservation, opts FleetOptions) (policy.Observation, error) {
+func observe(b policy.Build, p buildPlan, opts FleetOptions) (policy.Observation, error) {
 	var obs policy.Observation
 	if b.Ref.IsZero() {
 		return obs, nil
 	}
 	var failure error
 	digestOnly := b.Ref.IsPinned() && !b.Ref.HasTag() // nothing to follow: the list is not needed
-	if ro := repos[b.Ref.Name()]; ro != nil {
-		if ro.err != nil {
+	t := p.tag
+	if ro := p.repo; ro != nil {
+		obs.TagDigests = ro.digests
+		switch {
+		case errors.Is(ro.err, ErrNotFound) && (t == nil || errors.Is(t.err, ErrNotFound)):
+			// The registry says the repository does not exist, and the
+			// tag agrees: a finding, not a failure to observe. (A tag
+			// that resolves makes a refused listing a failure, below.)
+			obs.RepositoryMissing = true
+		case ro.err != nil:
 			if !digestOnly {
 				failure = ro.err
 			}
 			obs.Tags, obs.Truncated = ro.tags, true
-		} else {
+		default:
 			obs.Tags, obs.Truncated = ro.tags, ro.truncated
 			if obs.Tags == nil {
 				obs.Tags = []string{}
@@ -168,7 +230,6 @@ func observe(b policy.Build, tags map[string]*tagObservation, repos map[string]*
 	if opts.Immutable != nil {
 		obs.Immutable = opts.Immutable(b.Ref.Name(), b.Ref.TagOrLatest())
 	}
-	t := tags[tagKey(b.Ref)]
 	if t == nil {
 		return obs, failure
 	}
@@ -220,7 +281,19 @@ func failed(dec policy.Decision, err error) policy.Decision {
 	return dec
 }
 
-func tagKey(ref reference.Reference) string { return ref.Name() + ":" + ref.TagOrLatest() }
+// buildPlan is what one build reads of a fleet check's observations:
+// its tag's (nil for a reference pinned by digest alone, which follows no
+// tag, and for no reference) and its repository's (nil when tag lists are
+// skipped).
+type buildPlan struct {
+	tag  *tagObservation
+	repo *repoObservation
+}
+
+// tagID names one distinct tag of a fleet check: repository and tag.
+type tagID struct{ name, tag string }
+
+func tagKey(ref reference.Reference) tagID { return tagID{ref.Name(), ref.TagOrLatest()} }
 
 // tagObservation is what the registry said about one distinct tag.
 type tagObservation struct {
@@ -230,6 +303,11 @@ type tagObservation struct {
 	err       error
 	children  map[string]digest.Digest // platform -> manifest, for an index
 	indexErr  error
+
+	// The last build of this tag decided, and its decision.
+	last         policy.Build
+	lastDecision policy.Decision
+	decided      bool
 }
 
 func (t *tagObservation) resolve(ctx context.Context, r Registry) {
@@ -291,10 +369,12 @@ func (t *tagObservation) fetchIndex(ctx context.Context, f ManifestFetcher) {
 
 // repoObservation is a repository's tag listing.
 type repoObservation struct {
-	ref       reference.Reference
-	tags      []string
-	truncated bool
-	err       error
+	ref        reference.Reference
+	tags       []string
+	truncated  bool
+	err        error
+	classified *policy.TagList          // tags, classified once for every build
+	digests    map[string]digest.Digest // tag -> digest, of the tags resolved
 }
 
 func (ro *repoObservation) list(ctx context.Context, r Registry, maxPages int) {

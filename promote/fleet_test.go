@@ -74,9 +74,9 @@ func TestCheckFleetBackgroundScenarios(t *testing.T) {
 		{"rolling prompts too", build(t, "ubuntu:rolling", ds["ubuntu-latest-old"]), policy.TagRepublished, policy.ActionRebuild, "rolling"},
 		{"a bare name is latest", build(t, "ubuntu", ds["ubuntu-latest"]), policy.UpToDate, policy.ActionNone, ""},
 		{"20.04 gets its patch", build(t, "ubuntu:20.04", ds["ubuntu-old"]), policy.TagRepublished, policy.ActionRebuild, "20.04"},
-		{"20.04 never moves to 20.10", build(t, "ubuntu:20.04", ds["ubuntu-2004"]), policy.NewerOutOfRange, policy.ActionNone, ""},
+		{"20.04 never moves to 20.10, and is up to date", build(t, "ubuntu:20.04", ds["ubuntu-2004"]), policy.UpToDate, policy.ActionNone, ""},
 		{"v1.3.1 moved is an alert", build(t, "mycorp/myproj:v1.3.1", ds["v131"]), policy.ImmutableTagMoved, policy.ActionAlert, ""},
-		{"v1 follows v1.x, never v2", build(t, "mycorp/myproj:v1", ds["v131-moved"]), policy.NewerOutOfRange, policy.ActionNone, ""},
+		{"v1 follows v1.x, never v2, and is up to date", build(t, "mycorp/myproj:v1", ds["v131-moved"]), policy.UpToDate, policy.ActionNone, ""},
 		{"deleted tag suggests its line", build(t, "mycorp/myproj:v1.1", ds["v1-old"]), policy.TagDeleted, policy.ActionUpgrade, "v1.3"},
 		{"pinned by digest", build(t, "ubuntu@"+ds["ubuntu-old"].String(), ""), policy.PinnedByDigest, policy.ActionNone, ""},
 	}
@@ -269,7 +269,54 @@ func TestCheckFleetOptions(t *testing.T) {
 	assert.Error(t, err)
 	decisions, err = promote.CheckFleet(ctx, reg, []policy.Build{{}}, promote.FleetOptions{})
 	require.NoError(t, err)
-	assert.Equal(t, policy.Unknown, decisions[0].Outcome)
+	assert.Equal(t, policy.InvalidInput, decisions[0].Outcome, "a build without a reference is an input error")
+}
+
+// A newer version outside the line is a note of an up-to-date decision.
+func TestCheckFleetOutOfRangeIsANote(t *testing.T) {
+	reg, ds := seedFleet(t)
+	decisions, err := promote.CheckFleet(context.Background(), reg, []policy.Build{
+		build(t, "ubuntu:20.04", ds["ubuntu-2004"]), build(t, "mycorp/myproj:v1", ds["v131-moved"]),
+	}, promote.FleetOptions{})
+	require.NoError(t, err)
+	for i, want := range []string{"22.04", "v2"} {
+		d := decisions[i]
+		require.Equal(t, policy.UpToDate, d.Outcome, d.Message)
+		require.Len(t, d.Notes, 1, d.Message)
+		assert.Equal(t, policy.Note{Outcome: policy.NewerOutOfRange, Tag: want, Message: d.Notes[0].Message}, d.Notes[0])
+	}
+}
+
+func TestCheckFleetRepositoryNotFound(t *testing.T) {
+	reg, ds := seedFleet(t)
+	decisions, err := promote.CheckFleet(context.Background(), reg, []policy.Build{
+		build(t, "mycorp/myproject:v1", ds["v1-old"]),           // a repository that was never there
+		build(t, "mycorp/myproj:v0.9", ds["v1-old"]),            // a tag that is gone from one that is
+		build(t, "mycorp/myproject@"+ds["v1-old"].String(), ""), // a digest in a repository that is not there
+	}, promote.FleetOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, policy.RepositoryNotFound, decisions[0].Outcome, decisions[0].Message)
+	assert.Equal(t, policy.ActionAlert, decisions[0].Action)
+	assert.NotContains(t, decisions[0].Message, "deleted")
+	assert.Equal(t, policy.TagDeleted, decisions[1].Outcome, decisions[1].Message)
+	assert.Equal(t, policy.RepositoryNotFound, decisions[2].Outcome, decisions[2].Message)
+}
+
+// A republished tag names the version it now carries when another build
+// of the fleet resolved that version's tag to the same image.
+func TestCheckFleetRepublishedCarries(t *testing.T) {
+	reg, ds := seedFleet(t)
+	decisions, err := promote.CheckFleet(context.Background(), reg, []policy.Build{
+		build(t, "mycorp/myproj:v1", ds["v1-old"]),
+		build(t, "mycorp/myproj:v1.3.1", ds["v131-moved"]),
+		build(t, "ubuntu:latest", ds["ubuntu-latest-old"]),
+	}, promote.FleetOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, policy.TagRepublished, decisions[0].Outcome, decisions[0].Message)
+	assert.Equal(t, "v1.3.1", decisions[0].Carries)
+	assert.Contains(t, decisions[0].Message, "republished as v1.3.1")
+	assert.Equal(t, policy.TagRepublished, decisions[2].Outcome, decisions[2].Message)
+	assert.Empty(t, decisions[2].Carries, "no resolved version tag shows what latest carries")
 }
 
 func TestCheckFleetPartialObservationsAreNeverTrusted(t *testing.T) {
@@ -345,4 +392,54 @@ func TestCheckFleetActionableDecisionSurvivesAFailedListing(t *testing.T) {
 	assert.Equal(t, policy.ActionRebuild, d.Action)
 	require.NotEmpty(t, d.Notes)
 	assert.Contains(t, d.Notes[len(d.Notes)-1].Message, "listing broken")
+}
+
+// Workspaces built alike share a decision, each with its own copy.
+func TestCheckFleetRepeatedBuilds(t *testing.T) {
+	reg, ds := seedFleet(t)
+	v1 := build(t, "mycorp/myproj:v1", ds["v1-old"])
+	v1pinned := v1
+	v1pinned.Tracking = policy.TrackPinned
+	builds := []policy.Build{v1, build(t, "ubuntu:20.04", ds["ubuntu-2004"]), v1, v1pinned, v1}
+	decisions, err := promote.CheckFleet(context.Background(), reg, builds, promote.FleetOptions{})
+	require.NoError(t, err)
+	alone, err := promote.CheckFleet(context.Background(), reg, []policy.Build{v1pinned}, promote.FleetOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, decisions[0], decisions[2])
+	assert.Equal(t, decisions[0], decisions[4])
+	assert.Equal(t, alone[0], decisions[3], "a build that differs in one field is decided on its own")
+	assert.NotEqual(t, decisions[0].Outcome, decisions[3].Outcome)
+	require.NotEmpty(t, decisions[0].Notes)
+	decisions[2].Notes[0].Message = "changed by the caller"
+	assert.NotEqual(t, decisions[0].Notes[0].Message, decisions[2].Notes[0].Message, "each decision's notes are its own")
+}
+
+// A listing refused with "not found" while the tag resolves is a failed
+// observation, not a missing repository: the republish still stands.
+func TestCheckFleetListingNotFoundButTagResolves(t *testing.T) {
+	reg, ds := seedFleet(t)
+	reg.InjectFault(memory.Fault{Op: memory.OpTags, Err: fmt.Errorf("listing: %w", promote.ErrNotFound)})
+	decisions, err := promote.CheckFleet(context.Background(), reg, []policy.Build{
+		build(t, "ubuntu:latest", ds["ubuntu-latest-old"]),
+		build(t, "ubuntu:20.04", ds["ubuntu-2004"]),
+	}, promote.FleetOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, policy.TagRepublished, decisions[0].Outcome, decisions[0].Message)
+	require.NotEmpty(t, decisions[0].Notes)
+	assert.Equal(t, policy.Unknown, decisions[0].Notes[len(decisions[0].Notes)-1].Outcome, "the failed listing is noted")
+	assert.Equal(t, policy.Unknown, decisions[1].Outcome, "nothing to do cannot be trusted without the listing")
+}
+
+// A reference pinned by digest alone follows no tag: another build's
+// failure to resolve latest is not its failure.
+func TestCheckFleetDigestOnlyIgnoresLatest(t *testing.T) {
+	reg, ds := seedFleet(t)
+	reg.InjectFault(memory.Fault{Op: memory.OpResolve, Err: errors.New("registry unavailable")})
+	decisions, err := promote.CheckFleet(context.Background(), reg, []policy.Build{
+		build(t, "ubuntu:latest", ds["ubuntu-latest"]),
+		build(t, "ubuntu@"+ds["ubuntu-old"].String(), ""),
+	}, promote.FleetOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, policy.Unknown, decisions[0].Outcome)
+	assert.Equal(t, policy.PinnedByDigest, decisions[1].Outcome, decisions[1].Message)
 }

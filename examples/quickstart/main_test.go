@@ -32,7 +32,7 @@ func TestTour(t *testing.T) {
 		`(?m)^  registry\.example\.com/acmecorp/payment-api:production@sha256:[0-9a-f]{64}$`,
 		`(?m)^  ubuntu:latest +rebuild +ubuntu:latest was republished`,
 		`(?m)^  ubuntu:20\.04 +rebuild `,
-		`(?m)^  mycorp/myproj:v1 +none +v2 exists, outside`,
+		`(?m)^  mycorp/myproj:v1 +none +mycorp/myproj:v1 is up to date; v2 exists, outside`,
 		`(?m)^  mycorp/myproj:v1\.3\.1 +alert +.*should never move`,
 	} {
 		assert.Regexp(t, want, got)

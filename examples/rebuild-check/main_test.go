@@ -51,7 +51,7 @@ func TestRebuildCheckSample(t *testing.T) {
 	assert.Equal(t, map[string]policy.Outcome{
 		"alice-dev":       policy.TagRepublished,
 		"bob-mobile":      policy.TagRepublished,
-		"carol-myproj":    policy.NewerOutOfRange,
+		"carol-myproj":    policy.UpToDate,
 		"dave-hotfix":     policy.ImmutableTagMoved,
 		"payments-prod":   policy.UpToDate,
 		"payments-pinned": policy.PinnedByDigest,
