@@ -14,6 +14,9 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"oras.land/oras-go/v2"
+	"oras.land/oras-go/v2/registry"
+	orasremote "oras.land/oras-go/v2/registry/remote"
 
 	"github.com/imagetags/imagetags/promote"
 	"github.com/imagetags/imagetags/promote/memory"
@@ -320,4 +323,43 @@ func digestsOf(cs []promote.Content) []digest.Digest {
 		out = append(out, c.Digest)
 	}
 	return out
+}
+
+// TestIntegrationCopyIndexesUnlistedReferrer starts from a destination
+// that holds a referrer without listing it (a copy cut off between
+// pushing the referrer and updating the tag-schema index): the next copy
+// notices and gets it indexed.
+func TestIntegrationCopyIndexesUnlistedReferrer(t *testing.T) {
+	regtest.Run(t, func(t *testing.T, tg regtest.Target) {
+		ctx := testContext(t)
+		path := regtest.Repository(t, "copy-unlisted")
+		src, idx, refs := signedIndex(t, path)
+		dst, _ := wireBackend(t, tg.Host)
+		from := ref(t, "staging.test/"+path+":1.0.0")
+		to := ref(t, tg.Host+"/"+path)
+		_, err := promote.Copy(ctx, src, from, dst, to, promote.CopyOptions{NoReferrers: true})
+		require.NoError(t, err)
+
+		// Push the signature with a client that never indexes referrers.
+		raw := &orasremote.Repository{Reference: registry.Reference{Registry: tg.Host, Repository: path}, PlainHTTP: true, Client: http.DefaultClient}
+		require.NoError(t, raw.SetReferrersCapability(true))
+		st, err := src.ContentTarget(from)
+		require.NoError(t, err)
+		require.NoError(t, oras.CopyGraph(ctx, st, raw, ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: refs[0], Size: manifestSize(t, src, from, refs[0])}, oras.DefaultCopyGraphOptions))
+		if tg.Memory == nil {
+			require.Empty(t, listed(t, dst, to.Name(), idx), "distribution does not list a referrer nobody indexed")
+		}
+
+		rec, err := promote.Copy(ctx, src, from, dst, to, promote.CopyOptions{})
+		require.NoError(t, err)
+		assert.True(t, rec.Content.Complete)
+		assert.ElementsMatch(t, refs, listed(t, dst, to.Name(), idx))
+	})
+}
+
+func manifestSize(t *testing.T, reg *memory.Registry, from reference.Reference, d digest.Digest) int64 {
+	t.Helper()
+	desc, err := reg.Resolve(context.Background(), reference.MustParse(from.Name()+"@"+d.String()))
+	require.NoError(t, err)
+	return desc.Size
 }
