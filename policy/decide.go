@@ -236,7 +236,7 @@ func DefaultTracking(c tagging.Class) Tracking {
 	switch c.Kind {
 	case tagging.Channel:
 		return TrackChannel
-	case tagging.Rolling:
+	case tagging.ReleaseLine:
 		if c.Form == tagging.FormMajor {
 			return TrackMinor
 		}

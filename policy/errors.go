@@ -13,7 +13,7 @@ var (
 	// current tag that spells no version.
 	ErrInvalidStrategy = errors.New("invalid strategy")
 
-	// ErrInvalidPolicy reports a lint Policy or Rule that cannot be used:
+	// ErrInvalidPolicy reports a lint Policy or LintRule that cannot be used:
 	// malformed JSON, an unknown field, a rule without an id, a value
 	// outside what the field allows.
 	ErrInvalidPolicy = errors.New("invalid policy")

@@ -79,7 +79,7 @@ func ExampleSelect() {
 func ExampleSelect_pattern() {
 	tags := []string{"main-a3f2c8d-1700000100", "main-b4e3d9e-1700000900", "feature-x-1800000000", "latest"}
 	r, _ := policy.Select(tags, policy.Strategy{
-		Kind:    policy.ByNumber,
+		Kind:    policy.ByNumeric,
 		Pattern: `^main-[a-f0-9]+-(?P<ts>[0-9]+)`,
 		Extract: "$ts",
 	})

@@ -17,62 +17,62 @@ import (
 	"github.com/imagetags/imagetags/tagging"
 )
 
-// RuleType names a built-in lint rule.
-type RuleType string
+// LintRuleType names a built-in lint rule.
+type LintRuleType string
 
-// The built-in rules. Each lists the Rule fields it uses; setting another
+// The built-in rules. Each lists the LintRule fields it uses; setting another
 // field is an error.
 const (
 	// RuleNoLatest flags references that pull latest, explicitly or by
 	// naming no tag, or a tag that floats like it ("rolling",
 	// "latest-alpine", a bare flavor such as "alpine"). A reference pinned
 	// by digest is not flagged. Default severity: error.
-	RuleNoLatest RuleType = "no-latest"
+	RuleNoLatest LintRuleType = "no-latest"
 	// RuleMutableNeedsDigest flags references whose tag moves (rolling,
 	// channel, latest) or whose tag is of no known scheme, unless pinned
 	// by digest. Default severity: error.
-	RuleMutableNeedsDigest RuleType = "mutable-needs-digest"
+	RuleMutableNeedsDigest LintRuleType = "mutable-needs-digest"
 	// RuleDigestRequired flags every reference not pinned by digest; use
 	// it in the environment of critical workloads. Default severity: error.
-	RuleDigestRequired RuleType = "digest-required"
+	RuleDigestRequired LintRuleType = "digest-required"
 	// RuleAllowedRegistries flags references on a registry not matching
 	// Registries (globs over the host with port). Default severity: error.
-	RuleAllowedRegistries RuleType = "allowed-registries"
+	RuleAllowedRegistries LintRuleType = "allowed-registries"
 	// RuleForbiddenRegistries flags references on a registry matching
 	// Registries; Use names the registry to pull through instead, and
 	// the fix hint spells the rewritten reference. Default severity:
 	// critical.
-	RuleForbiddenRegistries RuleType = "forbidden-registries"
+	RuleForbiddenRegistries LintRuleType = "forbidden-registries"
 	// RuleTagScheme flags tags whose Kind is not in Kinds and whose Form is
 	// not in Forms: one tag scheme per repository. With OnePrefix it also
 	// flags version tags whose prefix differs from the one most version
 	// tags of the set use ("v1.2.3" among "1.2.4", "1.3.0"). Applies to
 	// references' tags and to tag sets. Default severity: warning.
-	RuleTagScheme RuleType = "tag-scheme"
+	RuleTagScheme LintRuleType = "tag-scheme"
 	// RuleNamingScheme flags references that do not follow Pattern, a
 	// NamingScheme such as "{registry}/{company}/{department}/{software}:{major}".
 	// Matching references are listed in the Report with their fields.
 	// Default severity: warning.
-	RuleNamingScheme RuleType = "naming-scheme"
+	RuleNamingScheme LintRuleType = "naming-scheme"
 	// RuleImmutableTags declares immutable tags with Include and Exclude
 	// globs (see ImmutableRule), which Policy.ImmutableTags returns for
 	// promotion tools, and flags tags it makes immutable although they are
 	// meant to move ("latest" under Include "*"): the registry would
 	// refuse to update them. Default severity: warning.
-	RuleImmutableTags RuleType = "immutable-tags"
+	RuleImmutableTags LintRuleType = "immutable-tags"
 )
 
-var ruleTypes = []RuleType{RuleNoLatest, RuleMutableNeedsDigest, RuleDigestRequired, RuleAllowedRegistries,
+var ruleTypes = []LintRuleType{RuleNoLatest, RuleMutableNeedsDigest, RuleDigestRequired, RuleAllowedRegistries,
 	RuleForbiddenRegistries, RuleTagScheme, RuleNamingScheme, RuleImmutableTags}
 
-var defaultSeverity = map[RuleType]Severity{
+var defaultSeverity = map[LintRuleType]Severity{
 	RuleNoLatest: SeverityError, RuleMutableNeedsDigest: SeverityError, RuleDigestRequired: SeverityError,
 	RuleAllowedRegistries: SeverityError, RuleForbiddenRegistries: SeverityCritical, RuleTagScheme: SeverityWarning,
 	RuleNamingScheme: SeverityWarning, RuleImmutableTags: SeverityWarning,
 }
 
 // fields each rule type uses, besides id, type, severity and repositories.
-var ruleFields = map[RuleType][]string{
+var ruleFields = map[LintRuleType][]string{
 	RuleNoLatest:            nil,
 	RuleMutableNeedsDigest:  nil,
 	RuleDigestRequired:      nil,
@@ -83,13 +83,13 @@ var ruleFields = map[RuleType][]string{
 	RuleImmutableTags:       {"include", "exclude"},
 }
 
-// Rule is one lint rule, a data value loaded from JSON. Type says which
+// LintRule is one lint rule, a data value loaded from JSON. Type says which
 // built-in rule it is and which other fields it uses.
-type Rule struct {
+type LintRule struct {
 	// ID names the rule in violations; unique within an environment.
 	ID string `json:"id"`
-	// Type is one of the RuleType constants.
-	Type RuleType `json:"type"`
+	// Type is one of the LintRuleType constants.
+	Type LintRuleType `json:"type"`
 	// Severity overrides the type's default severity.
 	Severity Severity `json:"severity,omitempty"`
 	// Repositories limits the rule to repositories whose path ("team/app")
@@ -113,7 +113,7 @@ type Rule struct {
 }
 
 // used reports which optional fields r sets.
-func (r Rule) used() map[string]bool {
+func (r LintRule) used() map[string]bool {
 	return map[string]bool{
 		"registries": r.Registries != nil, "use": r.Use != "", "kinds": r.Kinds != nil, "forms": r.Forms != nil,
 		"onePrefix": r.OnePrefix, "pattern": r.Pattern != "", "include": r.Include != nil, "exclude": r.Exclude != nil,
@@ -122,9 +122,9 @@ func (r Rule) used() map[string]bool {
 
 // Validate checks r on its own. Errors match ErrInvalidPolicy (and
 // ErrInvalidPattern for a bad glob or naming pattern) and name the field.
-func (r Rule) Validate() error { return r.validate("rule") }
+func (r LintRule) Validate() error { return r.validate("rule") }
 
-func (r Rule) validate(at string) error {
+func (r LintRule) validate(at string) error {
 	bad := func(field, input, reason string, cause error) error {
 		return &Error{Field: at + "." + field, Input: input, Reason: reason, Err: ErrInvalidPolicy, Cause: cause}
 	}
@@ -209,9 +209,9 @@ func usesText(fields []string) string {
 // A Policy is plain data: load it with ParsePolicy or LoadPolicy, or build
 // it in code and call Validate.
 type Policy struct {
-	Classifier   *tagging.Classifier `json:"classifier,omitempty"`   // reads tags; nil means the default
-	Rules        []Rule              `json:"rules,omitempty"`        // apply in every environment
-	Environments map[string][]Rule   `json:"environments,omitempty"` // extra rules per environment name
+	Classifier   *tagging.Classifier   `json:"classifier,omitempty"`   // reads tags; nil means the default
+	Rules        []LintRule            `json:"rules,omitempty"`        // apply in every environment
+	Environments map[string][]LintRule `json:"environments,omitempty"` // extra rules per environment name
 }
 
 // Validate checks every rule and that rule ids are unique within each
@@ -247,7 +247,7 @@ func (p Policy) Validate() error {
 	return nil
 }
 
-func uniqueIDs(at string, rules, common []Rule) error {
+func uniqueIDs(at string, rules, common []LintRule) error {
 	seen := map[string]bool{}
 	for _, r := range common {
 		seen[r.ID] = true
@@ -310,7 +310,7 @@ func ParsePolicy(data []byte) (Policy, error) {
 		return Policy{}, err
 	}
 	if raw.Environments != nil {
-		p.Environments = make(map[string][]Rule, len(raw.Environments))
+		p.Environments = make(map[string][]LintRule, len(raw.Environments))
 		for _, env := range sortedKeys(raw.Environments) {
 			if p.Environments[env], err = decodeRules("environments."+env, raw.Environments[env]); err != nil {
 				return Policy{}, err
@@ -332,14 +332,14 @@ func LoadPolicy(r io.Reader) (Policy, error) {
 	return ParsePolicy(data)
 }
 
-func decodeRules(at string, raws []json.RawMessage) ([]Rule, error) {
+func decodeRules(at string, raws []json.RawMessage) ([]LintRule, error) {
 	if raws == nil {
 		return nil, nil
 	}
-	rules := make([]Rule, len(raws))
+	rules := make([]LintRule, len(raws))
 	for i, raw := range raws {
 		err := decodeStrict(raw, &rules[i])
-		where := locate(raw, reflect.TypeFor[Rule]())
+		where := locate(raw, reflect.TypeFor[LintRule]())
 		if err == nil && where == "" {
 			continue
 		}
@@ -379,8 +379,8 @@ func snippet(b []byte) string {
 // Violation is one broken rule.
 type Violation struct {
 	// Rule is the rule's id, Type its type.
-	Rule string   `json:"rule"`
-	Type RuleType `json:"type"`
+	Rule string       `json:"rule"`
+	Type LintRuleType `json:"type"`
 	// Severity is the rule's severity.
 	Severity Severity `json:"severity"`
 	// Subject is what broke the rule: a reference in its familiar form,
@@ -447,7 +447,7 @@ func (p Policy) ImmutableTags(env string) (ImmutableTags, error) {
 	return out, nil
 }
 
-func (p Policy) rulesFor(env string) ([]Rule, error) {
+func (p Policy) rulesFor(env string) ([]LintRule, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -559,7 +559,7 @@ func (rep *Report) sort() {
 	rep.Names = slices.CompactFunc(rep.Names, func(a, b NameMatch) bool { return a.Subject == b.Subject && a.Rule == b.Rule })
 }
 
-func violation(r Rule, subject, msg, fix string) Violation {
+func violation(r LintRule, subject, msg, fix string) Violation {
 	sev := r.Severity
 	if sev == "" {
 		sev = defaultSeverity[r.Type]
@@ -568,7 +568,7 @@ func violation(r Rule, subject, msg, fix string) Violation {
 }
 
 // checkRef applies one rule to one reference.
-func checkRef(r Rule, cl tagging.Classifier, ref reference.Reference) (Violation, bool) {
+func checkRef(r LintRule, cl tagging.Classifier, ref reference.Reference) (Violation, bool) {
 	subject := ref.Familiar()
 	tag := ref.TagOrLatest()
 	switch r.Type {
@@ -642,7 +642,7 @@ func checkRef(r Rule, cl tagging.Classifier, ref reference.Reference) (Violation
 
 // tagScheme flags a tag whose kind and form the scheme does not allow.
 // subject is the reference, or repository:tag for a tag set.
-func tagScheme(r Rule, subject string, c tagging.Class) (Violation, bool) {
+func tagScheme(r LintRule, subject string, c tagging.Class) (Violation, bool) {
 	if len(r.Kinds) == 0 && len(r.Forms) == 0 {
 		return Violation{}, false
 	}
@@ -653,7 +653,7 @@ func tagScheme(r Rule, subject string, c tagging.Class) (Violation, bool) {
 		"pick one tagging strategy and be consistent: retag it in the scheme or delete it"), true
 }
 
-func schemeText(r Rule) string {
+func schemeText(r LintRule) string {
 	var parts []string
 	for _, k := range r.Kinds {
 		parts = append(parts, k.String()+" tags")
@@ -666,7 +666,7 @@ func schemeText(r Rule) string {
 
 // onePrefix flags version tags whose prefix is not the one most version
 // tags use (ties go to the shorter, then smaller prefix).
-func onePrefix(r Rule, repository string, classes []tagging.Class) []Violation {
+func onePrefix(r LintRule, repository string, classes []tagging.Class) []Violation {
 	count := map[string]int{}
 	for _, c := range classes {
 		if c.Precision > 0 && c.Form != tagging.FormDate {
@@ -695,7 +695,7 @@ func onePrefix(r Rule, repository string, classes []tagging.Class) []Violation {
 }
 
 // immutableMoving flags a tag made immutable although its kind moves.
-func immutableMoving(r Rule, repository string, c tagging.Class) (Violation, bool) {
+func immutableMoving(r LintRule, repository string, c tagging.Class) (Violation, bool) {
 	m := ImmutableRule{Include: r.Include, Exclude: r.Exclude}
 	if !c.Kind.Moves() || !m.Matches(repository, c.Tag) {
 		return Violation{}, false

@@ -36,41 +36,41 @@ func subjectsOf(r Report) []string {
 func TestCheckRules(t *testing.T) {
 	tests := []struct {
 		name string
-		rule Rule
+		rule LintRule
 		refs []string
 		want []string // rule subject, in report order
 	}{
-		{"no latest, explicit and implicit", Rule{ID: "nl", Type: RuleNoLatest},
+		{"no latest, explicit and implicit", LintRule{ID: "nl", Type: RuleNoLatest},
 			[]string{"ubuntu", "ubuntu:latest", "ubuntu:rolling", "node:alpine", "ubuntu:22.04", "ubuntu:latest" + pin},
 			[]string{"nl node:alpine", "nl ubuntu", "nl ubuntu:latest", "nl ubuntu:rolling"}},
-		{"mutable tag needs a digest", Rule{ID: "pin", Type: RuleMutableNeedsDigest},
+		{"mutable tag needs a digest", LintRule{ID: "pin", Type: RuleMutableNeedsDigest},
 			[]string{"app:1.2", "app:staging", "app:latest", "app:final2", "app:1.2.3", "app:sha-a3f2c8d", "app:staging" + pin},
 			[]string{"pin app:1.2", "pin app:final2", "pin app:latest", "pin app:staging"}},
-		{"digest required", Rule{ID: "crit", Type: RuleDigestRequired},
+		{"digest required", LintRule{ID: "crit", Type: RuleDigestRequired},
 			[]string{"app:1.2.3", "app:1.2.3" + pin, "app" + pin},
 			[]string{"crit app:1.2.3"}},
-		{"allowed registries", Rule{ID: "reg", Type: RuleAllowedRegistries, Registries: []string{"registry.corp:5000", "*.corp.example"}},
+		{"allowed registries", LintRule{ID: "reg", Type: RuleAllowedRegistries, Registries: []string{"registry.corp:5000", "*.corp.example"}},
 			[]string{"registry.corp:5000/team/app:1", "ghcr.corp.example/team/app:1", "ghcr.io/team/app:1", "ubuntu"},
 			[]string{"reg ghcr.io/team/app:1", "reg ubuntu"}},
-		{"forbidden registries", Rule{ID: "hub", Type: RuleForbiddenRegistries, Registries: []string{"docker.io"}, Use: "registry.corp:5000"},
+		{"forbidden registries", LintRule{ID: "hub", Type: RuleForbiddenRegistries, Registries: []string{"docker.io"}, Use: "registry.corp:5000"},
 			[]string{"ubuntu:20.04", "registry.corp:5000/library/ubuntu:20.04"},
 			[]string{"hub ubuntu:20.04"}},
-		{"tag scheme on references", Rule{ID: "scheme", Type: RuleTagScheme, Forms: []tagging.Form{tagging.FormSemver, tagging.FormSHA}, Kinds: []tagging.Kind{tagging.Channel}},
+		{"tag scheme on references", LintRule{ID: "scheme", Type: RuleTagScheme, Forms: []tagging.Form{tagging.FormSemver, tagging.FormSHA}, Kinds: []tagging.Kind{tagging.Channel}},
 			[]string{"app:1.2.3", "app:sha-a3f2c8d", "app:staging", "app:new", "app:1.2"},
 			[]string{"scheme app:1.2", "scheme app:new"}},
-		{"naming scheme", Rule{ID: "name", Type: RuleNamingScheme, Pattern: "{registry}/{company}/{department}/{software}:{major}"},
+		{"naming scheme", LintRule{ID: "name", Type: RuleNamingScheme, Pattern: "{registry}/{company}/{department}/{software}:{major}"},
 			[]string{"registry.corp:5000/acme/data/spark:3", "registry.corp:5000/acme/spark:3", "registry.corp:5000/acme/data/spark:3.1"},
 			[]string{"name registry.corp:5000/acme/data/spark:3.1", "name registry.corp:5000/acme/spark:3"}},
-		{"immutable tags on references", Rule{ID: "imm", Type: RuleImmutableTags, Include: []string{"*"}, Exclude: []string{"dev-*"}},
+		{"immutable tags on references", LintRule{ID: "imm", Type: RuleImmutableTags, Include: []string{"*"}, Exclude: []string{"dev-*"}},
 			[]string{"app:latest", "app:1.2.3", "app:dev-42"},
 			[]string{"imm app:latest"}},
-		{"repositories scope a rule", Rule{ID: "nl", Type: RuleNoLatest, Repositories: []string{"team/*"}},
+		{"repositories scope a rule", LintRule{ID: "nl", Type: RuleNoLatest, Repositories: []string{"team/*"}},
 			[]string{"team/app:latest", "other/app:latest", "team/app/api:latest"},
 			[]string{"nl team/app:latest"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := Policy{Rules: []Rule{tt.rule}}
+			p := Policy{Rules: []LintRule{tt.rule}}
 			rep, err := p.Check("", refs(t, tt.refs...))
 			require.NoError(t, err)
 			assert.Equal(t, len(tt.refs), rep.Checked)
@@ -86,7 +86,7 @@ func TestCheckRules(t *testing.T) {
 }
 
 func TestCheckMessages(t *testing.T) {
-	p := Policy{Rules: []Rule{
+	p := Policy{Rules: []LintRule{
 		{ID: "hub", Type: RuleForbiddenRegistries, Registries: []string{"docker.io"}, Use: "registry.corp:5000"},
 		{ID: "nl", Type: RuleNoLatest, Severity: SeverityCritical},
 	}}
@@ -108,7 +108,7 @@ func TestCheckMessages(t *testing.T) {
 }
 
 func TestNamingSchemeFields(t *testing.T) {
-	p := Policy{Rules: []Rule{{ID: "name", Type: RuleNamingScheme, Pattern: "{registry}/{company?}/{department}/{software}:{major}"}}}
+	p := Policy{Rules: []LintRule{{ID: "name", Type: RuleNamingScheme, Pattern: "{registry}/{company?}/{department}/{software}:{major}"}}}
 	rep, err := p.Check("", refs(t, "registry.corp:5000/acme/data/spark:3", "registry.corp:5000/data/jupyter:v2"))
 	require.NoError(t, err)
 	assert.Empty(t, rep.Violations)
@@ -156,9 +156,9 @@ func TestCheckTags(t *testing.T) {
 	classifier := tagging.Classifier{Channels: []string{"dev", "staging", "production"}}
 	p := Policy{
 		Classifier: &classifier,
-		Rules: []Rule{{ID: "scheme", Type: RuleTagScheme, OnePrefix: true,
+		Rules: []LintRule{{ID: "scheme", Type: RuleTagScheme, OnePrefix: true,
 			Forms: []tagging.Form{tagging.FormSemver, tagging.FormMajorMinor, tagging.FormMajor, tagging.FormSHA, tagging.FormChannel, tagging.FormLatest}}},
-		Environments: map[string][]Rule{"registry": {{ID: "imm", Type: RuleImmutableTags, Include: []string{"*"}, Exclude: []string{"latest"}}}},
+		Environments: map[string][]LintRule{"registry": {{ID: "imm", Type: RuleImmutableTags, Include: []string{"*"}, Exclude: []string{"latest"}}}},
 	}
 	tags := []string{"1.2.3", "1.2", "1", "1.3.0", "v1.3.1", "sha-a3f2c8d", "staging", "latest", "new", "final2", "test"}
 	rep, err := p.CheckTags("", "acme/app", tags)
@@ -200,7 +200,7 @@ func TestCheckEnvironments(t *testing.T) {
 }
 
 func TestReportDeterministicJSON(t *testing.T) {
-	p := Policy{Rules: []Rule{
+	p := Policy{Rules: []LintRule{
 		{ID: "b", Type: RuleNoLatest, Severity: SeverityWarning},
 		{ID: "a", Type: RuleDigestRequired, Severity: SeverityWarning},
 		{ID: "c", Type: RuleAllowedRegistries, Registries: []string{"ghcr.io"}},
@@ -306,8 +306,8 @@ func TestLoadPolicyRoundTrip(t *testing.T) {
 
 func TestPolicyImmutableTags(t *testing.T) {
 	p := Policy{
-		Rules: []Rule{{ID: "releases", Type: RuleImmutableTags, Repositories: []string{"team/*"}, Include: []string{"v*"}}},
-		Environments: map[string][]Rule{
+		Rules: []LintRule{{ID: "releases", Type: RuleImmutableTags, Repositories: []string{"team/*"}, Include: []string{"v*"}}},
+		Environments: map[string][]LintRule{
 			"ecr": {{ID: "ecr", Type: RuleImmutableTags, Include: []string{"*"}, Exclude: []string{"latest", "dev-*"}}},
 		},
 	}
@@ -322,7 +322,7 @@ func TestPolicyImmutableTags(t *testing.T) {
 	assert.Equal(t, "v*", p.Rules[0].Include[0])
 	_, err = p.ImmutableTags("nope")
 	assert.ErrorIs(t, err, ErrUnknownEnvironment)
-	_, err = Policy{Rules: []Rule{{Type: RuleNoLatest}}}.ImmutableTags("")
+	_, err = Policy{Rules: []LintRule{{Type: RuleNoLatest}}}.ImmutableTags("")
 	assert.ErrorIs(t, err, ErrInvalidPolicy)
 }
 
@@ -366,24 +366,24 @@ func TestSeverityRank(t *testing.T) {
 }
 
 func TestCheckDuplicateReferences(t *testing.T) {
-	p := Policy{Rules: []Rule{{ID: "nl", Type: RuleNoLatest}}}
+	p := Policy{Rules: []LintRule{{ID: "nl", Type: RuleNoLatest}}}
 	rep, err := p.Check("", refs(t, "ubuntu:latest", "docker.io/library/ubuntu:latest"))
 	require.NoError(t, err)
 	assert.Equal(t, 2, rep.Checked)
 	assert.Equal(t, []string{"nl ubuntu:latest"}, subjectsOf(rep))
 
-	named := Policy{Rules: []Rule{{ID: "naming", Type: RuleNamingScheme, Pattern: "{registry}/{team}/{app}:{major}"}}}
+	named := Policy{Rules: []LintRule{{ID: "naming", Type: RuleNamingScheme, Pattern: "{registry}/{team}/{app}:{major}"}}}
 	rep, err = named.Check("", refs(t, "registry.corp:5000/data/spark:3", "registry.corp:5000/data/spark:3"))
 	require.NoError(t, err)
 	assert.Len(t, rep.Names, 1, "a reference listed twice follows the scheme once")
 }
 
 func TestRuleValidate(t *testing.T) {
-	require.NoError(t, Rule{ID: "a", Type: RuleDigestRequired}.Validate())
-	err := Rule{ID: "a", Type: "pin"}.Validate()
+	require.NoError(t, LintRule{ID: "a", Type: RuleDigestRequired}.Validate())
+	err := LintRule{ID: "a", Type: "pin"}.Validate()
 	assert.ErrorIs(t, err, ErrInvalidPolicy)
 	assert.ErrorContains(t, err, "policy: rule.type: \"pin\" is not a rule type")
-	err = Rule{ID: "a", Type: RuleDigestRequired, Pattern: "{x}"}.Validate()
+	err = LintRule{ID: "a", Type: RuleDigestRequired, Pattern: "{x}"}.Validate()
 	assert.ErrorContains(t, err, "rule.pattern")
 	assert.ErrorContains(t, err, "it takes only id, type, severity and repositories")
 }

@@ -30,14 +30,14 @@ const (
 	// rule: "1.12-alpine" moves to "1.13-alpine", never to "1.15" or
 	// "1.15-alpine-perl". It is ByLine with Line major.
 	ByVariant StrategyKind = "variant"
-	// ByNumber reads each tag (or extracted value) as a non-negative
+	// ByNumeric reads each tag (or extracted value) as a non-negative
 	// decimal number, "1700000000" or "42.5", and picks the highest
-	// (Order asc) or the lowest (Order desc). Leading zeros do not count.
-	ByNumber StrategyKind = "numeric"
-	// ByAlphabet orders tags (or extracted values) by their bytes and
-	// picks the last (Order asc) or the first (Order desc), like Flux's
+	// (PickHighest) or the lowest (PickLowest). Leading zeros do not count.
+	ByNumeric StrategyKind = "numeric"
+	// ByAlphabetical orders tags (or extracted values) by their bytes and
+	// picks the last (PickHighest) or the first (PickLowest), like Flux's
 	// alphabetical policy.
-	ByAlphabet StrategyKind = "alphabetical"
+	ByAlphabetical StrategyKind = "alphabetical"
 )
 
 // Line is the release line ByLine keeps.
@@ -52,15 +52,17 @@ const (
 	LineMajor Line = "major"
 )
 
-// Order is the direction of ByNumber and ByAlphabet.
+// Order says which end of the ByNumeric and ByAlphabetical order Select
+// picks. Its JSON words are Flux's: "asc" picks the highest, "desc" the
+// lowest.
 type Order string
 
 const (
-	// Ascending (the default) picks the highest value: the last in
+	// PickHighest (the default) picks the highest value: the last in
 	// ascending order.
-	Ascending Order = "asc"
-	// Descending picks the lowest value: the last in descending order.
-	Descending Order = "desc"
+	PickHighest Order = "asc"
+	// PickLowest picks the lowest value: the last in descending order.
+	PickLowest Order = "desc"
 )
 
 // Strategy says which tag Select picks. It is a data value: load it from
@@ -228,10 +230,10 @@ func NewSelector(s Strategy) (*Selector, error) {
 		}
 		sel.curV = versionOf(sel.cur)
 		sel.depth = map[Line]int{LinePatch: 2, LineMinor: 1, LineMajor: 0}[line]
-	case ByNumber, ByAlphabet:
+	case ByNumeric, ByAlphabetical:
 		uses["order"] = true
 		switch s.Order {
-		case "", Ascending, Descending:
+		case "", PickHighest, PickLowest:
 		default:
 			return nil, strategyErr("order", string(s.Order), "is not asc or desc", nil)
 		}
@@ -379,21 +381,21 @@ func (sel *Selector) Select(tags []string) Result {
 // returns the exclusion reason, or -1 when the tag is eligible.
 func (sel *Selector) consider(b *best, k *checker, tag, value string) int {
 	switch sel.s.Kind {
-	case ByNumber:
+	case ByNumeric:
 		if !isDecimal(value) {
 			return exNotNumber
 		}
 		c := compareDecimal(value, b.value)
-		if sel.s.Order == Descending {
+		if sel.s.Order == PickLowest {
 			c = -c
 		}
 		if !b.set || c > 0 || c == 0 && tag < b.tag {
 			*b = best{tag: tag, value: value, set: true}
 		}
 		return -1
-	case ByAlphabet:
+	case ByAlphabetical:
 		c := strings.Compare(value, b.value)
-		if sel.s.Order == Descending {
+		if sel.s.Order == PickLowest {
 			c = -c
 		}
 		if !b.set || c > 0 || c == 0 && tag < b.tag {

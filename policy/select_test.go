@@ -73,38 +73,38 @@ func TestSelect(t *testing.T) {
 		// Flux-style pattern with extraction.
 		{name: "flux pattern, numeric extract",
 			tags: []string{"main-a3f2c8d-1700000100", "main-b4e3d9e-1700000900", "main-c5f4e0f-1700000050", "feature-x-1800000000", "latest"},
-			s:    Strategy{Kind: ByNumber, Pattern: `^main-[a-f0-9]+-(?P<ts>[0-9]+)`, Extract: "$ts"},
+			s:    Strategy{Kind: ByNumeric, Pattern: `^main-[a-f0-9]+-(?P<ts>[0-9]+)`, Extract: "$ts"},
 			want: "main-b4e3d9e-1700000900", eligible: 3, excluded: map[Exclusion]int{ExcludedNoMatch: 2}},
 		{name: "numbered group", tags: []string{"rc-9", "rc-10", "rc-x"},
-			s:    Strategy{Kind: ByNumber, Pattern: `^rc-(\d+)$`, Extract: "${1}"},
+			s:    Strategy{Kind: ByNumeric, Pattern: `^rc-(\d+)$`, Extract: "${1}"},
 			want: "rc-10", eligible: 2, excluded: map[Exclusion]int{ExcludedNoMatch: 1}},
 		{name: "pattern with semver order", tags: []string{"app-1.2.3", "app-1.10.0", "web-9.0.0"},
 			s:    Strategy{Kind: BySemver, Constraint: ">=1", Pattern: `^app-(.+)$`, Extract: "$1"},
 			want: "app-1.10.0", eligible: 2, excluded: map[Exclusion]int{ExcludedNoMatch: 1}},
 		{name: "pattern without extract filters", tags: []string{"2024-01-15", "2024-03-02", "nightly"},
-			s:    Strategy{Kind: ByAlphabet, Pattern: `^\d{4}-\d{2}-\d{2}$`},
+			s:    Strategy{Kind: ByAlphabetical, Pattern: `^\d{4}-\d{2}-\d{2}$`},
 			want: "2024-03-02", eligible: 2, excluded: map[Exclusion]int{ExcludedNoMatch: 1}},
 		// Numeric and alphabetical.
 		{name: "numeric asc", tags: []string{"9", "10", "100", "099", "x1"},
-			s:    Strategy{Kind: ByNumber},
+			s:    Strategy{Kind: ByNumeric},
 			want: "100", eligible: 4, excluded: map[Exclusion]int{ExcludedNotNumber: 1}},
 		{name: "numeric desc", tags: []string{"9", "10", "100"},
-			s:    Strategy{Kind: ByNumber, Order: Descending},
+			s:    Strategy{Kind: ByNumeric, Order: PickLowest},
 			want: "9", eligible: 3},
 		{name: "numeric decimals and ties", tags: []string{"1.5", "1.45", "01.50", "1."},
-			s:    Strategy{Kind: ByNumber},
+			s:    Strategy{Kind: ByNumeric},
 			want: "01.50", eligible: 3, excluded: map[Exclusion]int{ExcludedNotNumber: 1}},
 		{name: "numeric bigger than uint64", tags: []string{"99999999999999999999999", "18446744073709551615"},
-			s:    Strategy{Kind: ByNumber},
+			s:    Strategy{Kind: ByNumeric},
 			want: "99999999999999999999999", eligible: 2},
 		{name: "alphabetical asc", tags: []string{"RELEASE.2024-01-15", "RELEASE.2024-03-02", "RELEASE.2023-12-31"},
-			s:    Strategy{Kind: ByAlphabet, Order: Ascending},
+			s:    Strategy{Kind: ByAlphabetical, Order: PickHighest},
 			want: "RELEASE.2024-03-02", eligible: 3},
 		{name: "alphabetical desc", tags: []string{"b", "a", "c"},
-			s:    Strategy{Kind: ByAlphabet, Order: Descending},
+			s:    Strategy{Kind: ByAlphabetical, Order: PickLowest},
 			want: "a", eligible: 3},
-		{name: "empty list", tags: nil, s: Strategy{Kind: ByAlphabet}, want: "", eligible: 0},
-		{name: "duplicates count", tags: []string{"1", "1", "2"}, s: Strategy{Kind: ByNumber}, want: "2", eligible: 3},
+		{name: "empty list", tags: nil, s: Strategy{Kind: ByAlphabetical}, want: "", eligible: 0},
+		{name: "duplicates count", tags: []string{"1", "1", "2"}, s: Strategy{Kind: ByNumeric}, want: "2", eligible: 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -141,16 +141,16 @@ func TestNewSelectorErrors(t *testing.T) {
 		{"bad line", Strategy{Kind: ByLine, Current: "1.2.3", Line: "micro"}, "strategy.line"},
 		{"current spells no version", Strategy{Kind: ByVariant, Current: "latest"}, "strategy.current"},
 		{"current missing", Strategy{Kind: ByLine, Line: LinePatch}, "strategy.current"},
-		{"bad order", Strategy{Kind: ByNumber, Order: "up"}, "strategy.order"},
-		{"order with semver", Strategy{Kind: BySemver, Constraint: "*", Order: Descending}, "strategy.order"},
-		{"constraint with numeric", Strategy{Kind: ByNumber, Constraint: "^1"}, "strategy.constraint"},
+		{"bad order", Strategy{Kind: ByNumeric, Order: "up"}, "strategy.order"},
+		{"order with semver", Strategy{Kind: BySemver, Constraint: "*", Order: PickLowest}, "strategy.order"},
+		{"constraint with numeric", Strategy{Kind: ByNumeric, Constraint: "^1"}, "strategy.constraint"},
 		{"line with variant", Strategy{Kind: ByVariant, Current: "1.2-alpine", Line: LinePatch}, "strategy.line"},
-		{"prereleases with alphabetical", Strategy{Kind: ByAlphabet, Prereleases: true}, "strategy.prereleases"},
-		{"bad pattern", Strategy{Kind: ByNumber, Pattern: "(["}, "strategy.pattern"},
-		{"extract without pattern", Strategy{Kind: ByNumber, Extract: "$ts"}, "strategy.extract"},
-		{"extract unknown name", Strategy{Kind: ByNumber, Pattern: `(?P<ts>\d+)`, Extract: "$time"}, "strategy.extract"},
-		{"extract unknown number", Strategy{Kind: ByNumber, Pattern: `(\d+)`, Extract: "$2"}, "strategy.extract"},
-		{"extract unclosed", Strategy{Kind: ByNumber, Pattern: `(\d+)`, Extract: "${1"}, "strategy.extract"},
+		{"prereleases with alphabetical", Strategy{Kind: ByAlphabetical, Prereleases: true}, "strategy.prereleases"},
+		{"bad pattern", Strategy{Kind: ByNumeric, Pattern: "(["}, "strategy.pattern"},
+		{"extract without pattern", Strategy{Kind: ByNumeric, Extract: "$ts"}, "strategy.extract"},
+		{"extract unknown name", Strategy{Kind: ByNumeric, Pattern: `(?P<ts>\d+)`, Extract: "$time"}, "strategy.extract"},
+		{"extract unknown number", Strategy{Kind: ByNumeric, Pattern: `(\d+)`, Extract: "$2"}, "strategy.extract"},
+		{"extract unclosed", Strategy{Kind: ByNumeric, Pattern: `(\d+)`, Extract: "${1"}, "strategy.extract"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -171,7 +171,7 @@ func TestStrategyJSON(t *testing.T) {
 	const doc = `{"kind":"numeric","pattern":"^main-[a-f0-9]+-(?P<ts>[0-9]+)","extract":"$ts","order":"asc"}`
 	var s Strategy
 	require.NoError(t, json.Unmarshal([]byte(doc), &s))
-	assert.Equal(t, Strategy{Kind: ByNumber, Pattern: "^main-[a-f0-9]+-(?P<ts>[0-9]+)", Extract: "$ts", Order: Ascending}, s)
+	assert.Equal(t, Strategy{Kind: ByNumeric, Pattern: "^main-[a-f0-9]+-(?P<ts>[0-9]+)", Extract: "$ts", Order: PickHighest}, s)
 	sel, err := NewSelector(s)
 	require.NoError(t, err)
 	assert.Equal(t, s, sel.Strategy())
@@ -182,7 +182,7 @@ func TestStrategyJSON(t *testing.T) {
 }
 
 func TestSelectResultIsCallers(t *testing.T) {
-	sel, err := NewSelector(Strategy{Kind: ByNumber})
+	sel, err := NewSelector(Strategy{Kind: ByNumeric})
 	require.NoError(t, err)
 	r1 := sel.Select([]string{"x", "1"})
 	r1.Excluded[ExcludedNotNumber] = 99

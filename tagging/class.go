@@ -19,9 +19,10 @@ const (
 	// semantic version ("1.2.3", "v1.3.1"), a git commit ("a3f2c8d",
 	// "git-a3f2c8d"), a build id ("build-42") or a date ("20240115").
 	Immutable
-	// Rolling is a release line that receives updates but never leaves its
-	// line: "1", "v1", "1.2", "20.04".
-	Rolling
+	// ReleaseLine is a tag that follows one release line: it receives the
+	// line's updates but never leaves it: "1", "v1", "1.2", "20.04". Its
+	// text form is "release-line".
+	ReleaseLine
 	// Channel is a named pointer that moves to whatever is promoted to it:
 	// "dev", "staging", "production", "nightly", a branch or a pull request.
 	Channel
@@ -32,14 +33,14 @@ const (
 )
 
 var kindNames = [...]string{
-	Unknown:   "unknown",
-	Immutable: "immutable",
-	Rolling:   "rolling",
-	Channel:   "channel",
-	Latest:    "latest",
+	Unknown:     "unknown",
+	Immutable:   "immutable",
+	ReleaseLine: "release-line",
+	Channel:     "channel",
+	Latest:      "latest",
 }
 
-// String returns the lower-case name of k: "immutable", "rolling",
+// String returns the lower-case name of k: "immutable", "release-line",
 // "channel", "latest" or "unknown".
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -49,8 +50,8 @@ func (k Kind) String() string {
 }
 
 // Moves reports whether a tag of kind k is expected to move to other
-// images over time: true for Rolling, Channel and Latest.
-func (k Kind) Moves() bool { return k == Rolling || k == Channel || k == Latest }
+// images over time: true for ReleaseLine, Channel and Latest.
+func (k Kind) Moves() bool { return k == ReleaseLine || k == Channel || k == Latest }
 
 // MarshalText encodes k as its String form, so kinds read well in JSON.
 func (k Kind) MarshalText() ([]byte, error) {
@@ -60,7 +61,9 @@ func (k Kind) MarshalText() ([]byte, error) {
 	return []byte(k.String()), nil
 }
 
-// UnmarshalText decodes the String form of a Kind.
+// UnmarshalText decodes the String form of a Kind. The word "rolling",
+// which named release lines before they were called "release-line", is
+// refused with a hint rather than read as either kind it could mean.
 func (k *Kind) UnmarshalText(b []byte) error {
 	for i, n := range kindNames {
 		if n == string(b) {
@@ -68,7 +71,10 @@ func (k *Kind) UnmarshalText(b []byte) error {
 			return nil
 		}
 	}
-	return &Error{Rule: "kind", Input: string(b), Reason: "is not a kind (want immutable, rolling, channel, latest or unknown)", Err: ErrInvalidInput}
+	if string(b) == "rolling" {
+		return &Error{Rule: "kind", Input: string(b), Reason: `is not a kind: release lines such as "v1" or "20.04" are "release-line", tags that float like latest are "latest"`, Err: ErrInvalidInput}
+	}
+	return &Error{Rule: "kind", Input: string(b), Reason: "is not a kind (want immutable, release-line, channel, latest or unknown)", Err: ErrInvalidInput}
 }
 
 // Form says what a tag looks like: which part of a version, commit, build or
@@ -211,7 +217,7 @@ func (c Class) Patch() uint64 { return c.patch }
 func (c Class) IsPrerelease() bool { return c.Prerelease != "" }
 
 // Explain returns one line saying what the tag is and why, for example
-// `"1.2" is rolling: major.minor of a semver line`.
+// `"1.2" is release-line: major.minor of a semver line`.
 func (c Class) Explain() string {
 	return strconv.Quote(c.Tag) + " is " + c.Kind.String() + ": " + c.Reason
 }

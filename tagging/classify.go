@@ -318,9 +318,9 @@ func (c Classifier) version(cl *Class, prefix, rest string) bool {
 	case n == 3:
 		cl.Kind, cl.Form, cl.Reason = Immutable, FormSemver, whySemver
 	case n == 2:
-		cl.Kind, cl.Form, cl.Reason = Rolling, FormMajorMinor, whyMinor
+		cl.Kind, cl.Form, cl.Reason = ReleaseLine, FormMajorMinor, whyMinor
 	default:
-		cl.Kind, cl.Form, cl.Reason = Rolling, FormMajor, whyMajor
+		cl.Kind, cl.Form, cl.Reason = ReleaseLine, FormMajor, whyMajor
 	}
 	return true
 }

@@ -66,16 +66,16 @@ func TestClassify(t *testing.T) {
 		{"20240115.123", want{kind: Immutable, form: FormDate}}, // a counter of up to three digits
 		{"2024.01.15.2", want{kind: Immutable, form: FormDate}},
 		{"20240115.1-alpine", want{kind: Immutable, form: FormDate, variant: "alpine"}},
-		// Rolling release lines.
-		{"1", want{kind: Rolling, form: FormMajor, precision: 1, version: "1.0.0"}},
-		{"v1", want{kind: Rolling, form: FormMajor, precision: 1, version: "1.0.0", prefix: "v"}},
-		{"0", want{kind: Rolling, form: FormMajor, precision: 1, version: "0.0.0"}},
-		{"1.2", want{kind: Rolling, form: FormMajorMinor, precision: 2, version: "1.2.0"}},
-		{"v2.4", want{kind: Rolling, form: FormMajorMinor, precision: 2, version: "2.4.0", prefix: "v"}},
-		{"20.04", want{kind: Rolling, form: FormMajorMinor, precision: 2, version: "20.4.0"}},
-		{"2.4-alpine", want{kind: Rolling, form: FormMajorMinor, precision: 2, version: "2.4.0", variant: "alpine"}},
-		{"app-v2", want{kind: Rolling, form: FormMajor, precision: 1, version: "2.0.0", prefix: "app-v"}},
-		{"2024.1", want{kind: Rolling, form: FormMajorMinor, precision: 2, version: "2024.1.0"}},
+		// Release lines.
+		{"1", want{kind: ReleaseLine, form: FormMajor, precision: 1, version: "1.0.0"}},
+		{"v1", want{kind: ReleaseLine, form: FormMajor, precision: 1, version: "1.0.0", prefix: "v"}},
+		{"0", want{kind: ReleaseLine, form: FormMajor, precision: 1, version: "0.0.0"}},
+		{"1.2", want{kind: ReleaseLine, form: FormMajorMinor, precision: 2, version: "1.2.0"}},
+		{"v2.4", want{kind: ReleaseLine, form: FormMajorMinor, precision: 2, version: "2.4.0", prefix: "v"}},
+		{"20.04", want{kind: ReleaseLine, form: FormMajorMinor, precision: 2, version: "20.4.0"}},
+		{"2.4-alpine", want{kind: ReleaseLine, form: FormMajorMinor, precision: 2, version: "2.4.0", variant: "alpine"}},
+		{"app-v2", want{kind: ReleaseLine, form: FormMajor, precision: 1, version: "2.0.0", prefix: "app-v"}},
+		{"2024.1", want{kind: ReleaseLine, form: FormMajorMinor, precision: 2, version: "2024.1.0"}},
 		// Channels.
 		{"dev", want{kind: Channel, form: FormChannel}},
 		{"staging", want{kind: Channel, form: FormChannel}},
@@ -112,7 +112,7 @@ func TestClassify(t *testing.T) {
 		{"1.2.3a", want{}},
 		{"1.2.3-rc-", want{}},
 		{"v", want{}},
-		{"20241399", want{kind: Rolling, form: FormMajor, precision: 1, version: "20241399.0.0"}},
+		{"20241399", want{kind: ReleaseLine, form: FormMajor, precision: 1, version: "20241399.0.0"}},
 		// Not valid tags at all.
 		{"", want{}},
 		{".hidden", want{}},
@@ -155,8 +155,8 @@ func TestClassifyAgreesWithTagGrammar(t *testing.T) {
 
 func TestExplain(t *testing.T) {
 	tests := []struct{ tag, want string }{
-		{"1.2", `"1.2" is rolling: major.minor of a semver line`},
-		{"1", `"1" is rolling: major of a semver line`},
+		{"1.2", `"1.2" is release-line: major.minor of a semver line`},
+		{"1", `"1" is release-line: major of a semver line`},
 		{"1.2.3", `"1.2.3" is immutable: full semantic version, names one release`},
 		{"latest", `"latest" is latest: latest is a moving pointer`},
 		{"final2", `"final2" is unknown: not a version, commit, build id, date, channel or latest word`},
@@ -188,7 +188,7 @@ func TestClassifierConfiguration(t *testing.T) {
 		{"custom build prefix", Classifier{BuildPrefixes: []string{"jenkins-"}}, "jenkins-77", Immutable, FormBuildID},
 		{"default build prefix dropped", Classifier{BuildPrefixes: []string{"jenkins-"}}, "build-77", Unknown, FormUnknown},
 		{"custom pr prefix", Classifier{PRPrefixes: []string{"pull-"}}, "pull-9", Channel, FormPR},
-		{"monorepo prefix allows major", Classifier{VersionPrefixes: []string{"app-"}}, "app-2", Rolling, FormMajor},
+		{"monorepo prefix allows major", Classifier{VersionPrefixes: []string{"app-"}}, "app-2", ReleaseLine, FormMajor},
 		{"longer bare sha required", Classifier{MinSHALength: 10}, "a3f2c8d", Unknown, FormUnknown},
 		{"custom prerelease label", Classifier{PrereleaseLabels: []string{"next"}}, "1.2.3-next.1", Immutable, FormSemver},
 	}
@@ -214,7 +214,7 @@ func TestDefaultListsAreFresh(t *testing.T) {
 }
 
 func TestKindAndFormText(t *testing.T) {
-	kinds := map[Kind]string{Unknown: "unknown", Immutable: "immutable", Rolling: "rolling", Channel: "channel", Latest: "latest"}
+	kinds := map[Kind]string{Unknown: "unknown", Immutable: "immutable", ReleaseLine: "release-line", Channel: "channel", Latest: "latest"}
 	for k, s := range kinds {
 		assert.Equal(t, s, k.String())
 		b, err := k.MarshalText()
@@ -223,7 +223,7 @@ func TestKindAndFormText(t *testing.T) {
 		require.NoError(t, back.UnmarshalText(b))
 		assert.Equal(t, k, back)
 	}
-	moves := map[Kind]bool{Unknown: false, Immutable: false, Rolling: true, Channel: true, Latest: true}
+	moves := map[Kind]bool{Unknown: false, Immutable: false, ReleaseLine: true, Channel: true, Latest: true}
 	for k, m := range moves {
 		assert.Equal(t, m, k.Moves(), k.String())
 	}

@@ -467,7 +467,7 @@ func (d *deriver) semverRule(r Rule) error {
 	}
 	switch prec {
 	case 2:
-		kind, form, reason = Rolling, FormMajorMinor, whyMinor
+		kind, form, reason = ReleaseLine, FormMajorMinor, whyMinor
 		line := d.verTag[:strings.IndexByte(d.verTag, '.')+1+len(strconv.FormatUint(v.Minor(), 10))]
 		if newer, ok := d.newer(func(e [3]uint64) bool { return e[0] == v.Major() && e[1] == v.Minor() && e[2] > v.Patch() }); ok {
 			d.skip(r, d.wrap(r, tag), "line "+line+" not moved: "+newer+" is newer")
@@ -475,7 +475,7 @@ func (d *deriver) semverRule(r Rule) error {
 		}
 		why = d.newestWhy("patch of ", line)
 	case 1:
-		kind, form, reason = Rolling, FormMajor, whyMajor
+		kind, form, reason = ReleaseLine, FormMajor, whyMajor
 		line := d.verTag[:strings.IndexByte(d.verTag, '.')]
 		if newer, ok := d.newer(func(e [3]uint64) bool {
 			return e[0] == v.Major() && (e[1] > v.Minor() || e[1] == v.Minor() && e[2] > v.Patch())

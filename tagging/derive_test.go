@@ -365,7 +365,7 @@ func TestDeriveClasses(t *testing.T) {
 		"pr-3":              {Channel, FormPR, "", "", "", 0},
 		"build-77":          {Immutable, FormBuildID, "", "77", "", 0},
 		"20240115":          {Immutable, FormDate, "", "", "", 0},
-		"v9":                {Rolling, FormMajor, "", "", "", 1}, // raw values are classified as they read
+		"v9":                {ReleaseLine, FormMajor, "", "", "", 1}, // raw values are classified as they read
 		"staging":           {Channel, FormChannel, "", "", "", 0},
 	}
 	require.Len(t, set.Tags, len(wants))
@@ -725,7 +725,7 @@ func TestDeriveRawIsAsPreciseAsTheVersionWritten(t *testing.T) {
 	require.NoError(t, err)
 	tag, ok := set.Lookup("v1.6")
 	require.True(t, ok)
-	assert.Equal(t, Rolling, tag.Kind)
+	assert.Equal(t, ReleaseLine, tag.Kind)
 	assert.Equal(t, FormMajorMinor, tag.Form)
 	assert.Equal(t, Classify("v1.6").Kind, tag.Kind, "Derive and Classify agree")
 

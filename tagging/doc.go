@@ -34,25 +34,25 @@
 // is and how it behaves over time, which is what rebuild prompts and lint
 // rules in package policy decide on:
 //
-//	Kind       Form          Examples
-//	Immutable  semver        1.2.3  v1.3.1  1.2.3-rc.1  2.4.1-alpine
-//	Immutable  sha           a3f2c8d  git-a3f2c8d  sha-a3f2c8d  main-a3f2c8d
-//	Immutable  build-id      build-42
-//	Immutable  date          20240115  20240115.1  2024.01.15-rc.1  nightly-20240115
-//	Rolling    major.minor   1.2  20.04  v2.4-alpine
-//	Rolling    major         1  v1
-//	Channel    channel       dev  staging  production  prod  qa  canary  stable  edge  nightly  beta  rc
-//	Channel    pr            pr-42
-//	Latest     latest        latest  rolling  latest-alpine
-//	Latest     flavor        alpine  ubuntu  bookworm-slim
-//	Unknown    unknown       new  final2
+//	Kind         Form          Examples
+//	Immutable    semver        1.2.3  v1.3.1  1.2.3-rc.1  2.4.1-alpine
+//	Immutable    sha           a3f2c8d  git-a3f2c8d  sha-a3f2c8d  main-a3f2c8d
+//	Immutable    build-id      build-42
+//	Immutable    date          20240115  20240115.1  2024.01.15-rc.1  nightly-20240115
+//	ReleaseLine  major.minor   1.2  20.04  v2.4-alpine
+//	ReleaseLine  major         1  v1
+//	Channel      channel       dev  staging  production  prod  qa  canary  stable  edge  nightly  beta  rc
+//	Channel      pr            pr-42
+//	Latest       latest        latest  rolling  latest-alpine
+//	Latest       flavor        alpine  ubuntu  bookworm-slim
+//	Unknown      unknown       new  final2
 //
-// A rolling tag receives updates but never leaves its line: "20.04" gets
+// A release-line tag receives updates but never leaves its line: "20.04" gets
 // patches, never 20.10; "v1" follows v1.x, never v2. A channel moves to
 // whatever is promoted to it. Latest and flavor tags move to anything.
 // Every Class explains itself in one line:
 //
-//	"1.2" is rolling: major.minor of a semver line
+//	"1.2" is release-line: major.minor of a semver line
 //
 // The Classifier's word lists (channels, latest aliases, flavors, commit,
 // build and pull-request prefixes, prerelease labels) are configurable;

@@ -138,6 +138,6 @@ func TestSetJSONRoundTrip(t *testing.T) {
 	// A Set serialises for release notes: names, kinds and forms as words.
 	b, err := json.Marshal(encodeSet(t).Tags[1])
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"name": "v2.4", "kind": "rolling", "form": "major.minor", "rule": "semver v{{major}}.{{minor}}",
+	assert.JSONEq(t, `{"name": "v2.4", "kind": "release-line", "form": "major.minor", "rule": "semver v{{major}}.{{minor}}",
 		"why": "2.4.1 is assumed the newest patch of 2.4 (no existing tags given)", "priority": 920}`, string(b))
 }

@@ -11,20 +11,20 @@ import (
 func ExampleClassify() {
 	for _, tag := range []string{"1.2.3", "v1", "20.04", "git-a3f2c8d", "build-42", "staging", "latest", "alpine", "final2"} {
 		c := tagging.Classify(tag)
-		fmt.Printf("%-12s %-9s %-11s %s\n", tag, c.Kind, c.Form, c.Reason)
+		fmt.Printf("%-12s %-12s %-11s %s\n", tag, c.Kind, c.Form, c.Reason)
 	}
 	fmt.Println(tagging.Classify("1.2").Explain())
 	// Output:
-	// 1.2.3        immutable semver      full semantic version, names one release
-	// v1           rolling   major       major of a semver line
-	// 20.04        rolling   major.minor major.minor of a semver line
-	// git-a3f2c8d  immutable sha         git commit SHA
-	// build-42     immutable build-id    CI build id
-	// staging      channel   channel     deployment channel, moves on promotion
-	// latest       latest    latest      latest is a moving pointer
-	// alpine       latest    flavor      bare flavor tag, the latest of that variant
-	// final2       unknown   unknown     not a version, commit, build id, date, channel or latest word
-	// "1.2" is rolling: major.minor of a semver line
+	// 1.2.3        immutable    semver      full semantic version, names one release
+	// v1           release-line major       major of a semver line
+	// 20.04        release-line major.minor major.minor of a semver line
+	// git-a3f2c8d  immutable    sha         git commit SHA
+	// build-42     immutable    build-id    CI build id
+	// staging      channel      channel     deployment channel, moves on promotion
+	// latest       latest       latest      latest is a moving pointer
+	// alpine       latest       flavor      bare flavor tag, the latest of that variant
+	// final2       unknown      unknown     not a version, commit, build id, date, channel or latest word
+	// "1.2" is release-line: major.minor of a semver line
 }
 
 func ExampleClassify_parts() {
@@ -62,14 +62,14 @@ func ExampleDerive() {
 		return
 	}
 	for _, t := range set.Tags {
-		fmt.Printf("%-12s %-9s %s\n", t.Name, t.Kind, t.Why)
+		fmt.Printf("%-12s %-12s %s\n", t.Name, t.Kind, t.Why)
 	}
 	// Output:
-	// 2.4.1        immutable the version of the build
-	// 2.4          rolling   2.4.1 is assumed the newest patch of 2.4 (no existing tags given)
-	// 2            rolling   2.4.1 is assumed the newest release of major 2 (no existing tags given)
-	// sha-a3f2c8d  immutable the commit of the build
-	// latest       latest    2.4.1 is assumed the newest stable release (no existing tags given)
+	// 2.4.1        immutable    the version of the build
+	// 2.4          release-line 2.4.1 is assumed the newest patch of 2.4 (no existing tags given)
+	// 2            release-line 2.4.1 is assumed the newest release of major 2 (no existing tags given)
+	// sha-a3f2c8d  immutable    the commit of the build
+	// latest       latest       2.4.1 is assumed the newest stable release (no existing tags given)
 }
 
 // A hotfix on an older line moves that line's rolling tags, and leaves the

@@ -35,11 +35,11 @@ func FuzzClassify(f *testing.F) {
 		}
 		switch c.Form {
 		case FormMajor:
-			if c.Precision != 1 || c.Kind != Rolling {
+			if c.Precision != 1 || c.Kind != ReleaseLine {
 				t.Fatalf("Classify(%q): major with precision %d kind %v", tag, c.Precision, c.Kind)
 			}
 		case FormMajorMinor:
-			if c.Precision != 2 || c.Kind != Rolling {
+			if c.Precision != 2 || c.Kind != ReleaseLine {
 				t.Fatalf("Classify(%q): major.minor with precision %d kind %v", tag, c.Precision, c.Kind)
 			}
 		case FormSemver:

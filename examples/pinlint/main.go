@@ -36,7 +36,7 @@ func main() {
 }
 
 // defaultPolicy is used when no --policy is given.
-var defaultPolicy = policy.Policy{Rules: []policy.Rule{
+var defaultPolicy = policy.Policy{Rules: []policy.LintRule{
 	{ID: "no-latest", Type: policy.RuleNoLatest},
 	{ID: "pin-mutable", Type: policy.RuleMutableNeedsDigest},
 }}

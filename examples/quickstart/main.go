@@ -66,7 +66,7 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	for _, t := range set.Tags {
-		fmt.Fprintf(w, "  %-12s %-9s %-11s %s\n", t.Name, t.Class.Kind, t.Class.Form, t.Why)
+		fmt.Fprintf(w, "  %-12s %-12s %-11s %s\n", t.Name, t.Class.Kind, t.Class.Form, t.Why)
 	}
 	for _, s := range set.Skipped {
 		fmt.Fprintf(w, "  %-12s (not emitted: %s)\n", s.Tag, s.Reason)

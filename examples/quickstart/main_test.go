@@ -21,9 +21,9 @@ func TestTour(t *testing.T) {
 	for _, want := range []string{
 		`-> docker\.io/library/ubuntu:20\.04 \(repository library/ubuntu, pulls 20\.04\)`,
 		`rejected: .*must be lowercase`,
-		`(?m)^  2\.4\.1 +immutable semver`,
-		`(?m)^  2\.4 +rolling +major\.minor`,
-		`(?m)^  sha-a3f2c8d +immutable sha`,
+		`(?m)^  2\.4\.1 +immutable +semver`,
+		`(?m)^  2\.4 +release-line +major\.minor`,
+		`(?m)^  sha-a3f2c8d +immutable +sha`,
 		`(?m)^  staging +channel`,
 		`(?m)^  2 +\(not emitted: .*2\.5\.0 is newer\)`,
 		`(?m)^  latest +\(not emitted: .*2\.5\.0 is newer\)`,

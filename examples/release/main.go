@@ -416,7 +416,7 @@ func write(w io.Writer, o options, set tagging.Set) error {
 		return githubOutput(w, set, images)
 	case "set":
 		for _, t := range set.Tags {
-			fmt.Fprintf(w, "%-24s %-9s %-12s %s\n", t.Name, t.Kind, t.Form, t.Why)
+			fmt.Fprintf(w, "%-24s %-12s %-12s %s\n", t.Name, t.Kind, t.Form, t.Why)
 		}
 		for _, s := range set.Skipped {
 			fmt.Fprintf(w, "skipped: %+v\n", s)

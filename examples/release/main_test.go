@@ -84,7 +84,7 @@ func TestReleaseFormats(t *testing.T) {
 			assert.Contains(t, out, "org.opencontainers.image.revision=abc1234\n")
 		}},
 		{"set", func(t *testing.T, out string) {
-			assert.Regexp(t, `(?m)^1\.2\s+rolling\s+major\.minor`, out)
+			assert.Regexp(t, `(?m)^1\.2\s+release-line\s+major\.minor`, out)
 			assert.Regexp(t, `(?m)^sha-abc1234\s+immutable\s+sha`, out)
 		}},
 	}
