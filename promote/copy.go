@@ -148,10 +148,13 @@ func checkTag(ctx context.Context, r Registry, cfg *config, repo reference.Refer
 		return fail(err)
 	}
 	ch.Previous = prev
+	if prev == d {
+		return ch, nil // done, whatever the precondition, as in setTag
+	}
 	if expect != nil && *expect != prev {
 		return fail(mismatch(*expect, prev))
 	}
-	if prev != "" && prev != d && cfg.immutable(tag) {
+	if prev != "" && cfg.immutable(tag) {
 		return fail(fmt.Errorf("refusing to move it from %s to %s: protected by the immutable-tag option: %w", prev, d, ErrTagImmutable))
 	}
 	return ch, nil
@@ -427,7 +430,7 @@ func (c *copier) legacyTag(ctx context.Context, l legacyTag) (TagChange, error) 
 		ch.Error = err.Error()
 		return ch, fmt.Errorf("legacy tag %q: %w", l.tag, err)
 	}
-	ch.Moved = true
+	ch.Moved, ch.Basis = true, BasisRead
 	return ch, nil
 }
 

@@ -112,7 +112,7 @@ func TestCopyBetweenMemoryRegistries(t *testing.T) {
 	assert.Equal(t, "copy", rec.Operation)
 	assert.Equal(t, "prod.test/team/app", rec.Repository)
 	assert.Equal(t, idx.Digest, rec.Digest)
-	assert.Equal(t, []promote.TagChange{{Tag: "production", Digest: idx.Digest, Moved: true}}, rec.Tags)
+	assert.Equal(t, []promote.TagChange{{Tag: "production", Digest: idx.Digest, Moved: true, Basis: promote.BasisSwap}}, rec.Tags)
 	assert.True(t, rec.Content.Complete)
 	// index + 2 platform manifests + 2 referrer manifests; 2 configs + 2
 	// layers + the empty config + 2 referrer layers.
@@ -287,7 +287,7 @@ func TestCopyCosignTagsAndNoReferrers(t *testing.T) {
 	rec, err := promote.Copy(ctx, src, ref(t, "s.test/team/app:1.0.0"), dst, ref(t, "d.test/team/app"), promote.CopyOptions{NoReferrers: true, CosignTags: true})
 	require.NoError(t, err)
 	assert.Empty(t, rec.Content.Referrers)
-	assert.Equal(t, []promote.TagChange{{Tag: sigTag, Digest: legacy[0], Moved: true}}, rec.Content.LegacyTags)
+	assert.Equal(t, []promote.TagChange{{Tag: sigTag, Digest: legacy[0], Moved: true, Basis: promote.BasisRead}}, rec.Content.LegacyTags)
 	assert.Empty(t, referrersOf(t, dst, ref(t, "d.test/team/app"), idx), "referrers left behind")
 	got, err := dst.Resolve(ctx, ref(t, "d.test/team/app:"+sigTag))
 	require.NoError(t, err)
