@@ -82,6 +82,9 @@ func applyOne(ctx context.Context, regs Registries, cfg *config, co CopyOptions,
 		if err != nil {
 			return rec, err
 		}
+		if _, err := c.checkRoot(ctx, desc); err != nil {
+			return rec, c.blame(err)
+		}
 		g, err := c.discover(ctx, desc)
 		if err != nil {
 			return rec, c.blame(err)

@@ -95,6 +95,9 @@ func Copy(ctx context.Context, srcReg Registry, src reference.Reference, dstReg 
 	if err != nil {
 		return rec, err
 	}
+	if _, err := c.checkRoot(ctx, desc); err != nil {
+		return rec, c.fail("check the destination", err)
+	}
 	g, err := c.discover(ctx, desc)
 	if err != nil {
 		return rec, c.fail("read the image", err)
@@ -167,6 +170,7 @@ type copier struct {
 	srcT, dstT     oras.GraphTarget
 	mountFrom      string // the source repository path when a mount can work
 	co             CopyOptions
+	rootPresent    bool // the destination holds the image (see checkRoot)
 
 	mu      sync.Mutex
 	sent    map[digest.Digest]Content
@@ -206,6 +210,18 @@ func newCopier(srcReg Registry, src reference.Reference, dstReg Registry, dst re
 		c.mountFrom = src.Repository()
 	}
 	return c, nil
+}
+
+// checkRoot asks the destination whether it holds the image, so that
+// discovery can skip reading platform manifests whose content will not be
+// copied.
+func (c *copier) checkRoot(ctx context.Context, root ocispec.Descriptor) (bool, error) {
+	ok, err := c.dstT.Exists(ctx, root)
+	if err != nil {
+		return false, &oras.CopyError{Op: "Exists", Origin: oras.CopyErrorOriginDestination, Err: err}
+	}
+	c.rootPresent = ok
+	return ok, nil
 }
 
 // graph is what a copy moves: the image's own manifests and the referrers
@@ -250,6 +266,9 @@ func (c *copier) discover(ctx context.Context, root ocispec.Descriptor) (graph, 
 		g.manifests = append(g.manifests, d)
 		if !isManifestType(d.MediaType) {
 			return fmt.Errorf("manifest %s has media type %q, which is not an OCI or Docker manifest or index", d.Digest, d.MediaType)
+		}
+		if c.rootPresent && !isIndexType(d.MediaType) {
+			return nil // nothing below it will be copied: its layers do not matter
 		}
 		data, err := c.fetchManifest(ctx, d)
 		if err != nil {

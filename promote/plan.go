@@ -222,15 +222,15 @@ func planOne(ctx context.Context, regs Registries, cfg *config, co CopyOptions, 
 	if err != nil {
 		return pi, err
 	}
+	pi.Present, err = c.checkRoot(ctx, desc)
+	if err != nil {
+		return fail("destination", dst.Registry(), err)
+	}
 	g, err := c.discover(ctx, desc)
 	if err != nil {
 		return fail("source", src.Registry(), err)
 	}
 	pi.Referrers = len(g.referrers)
-	pi.Present, err = c.dstT.Exists(ctx, desc)
-	if err != nil {
-		return fail("destination", dst.Registry(), err)
-	}
 	if pi.Present {
 		for _, r := range g.referrers {
 			missing, err := c.unlisted(ctx, g.subjectOf[r.Digest], []ocispec.Descriptor{r})

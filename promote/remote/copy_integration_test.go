@@ -83,6 +83,24 @@ func (w *wire) count(method, pathPart string) int {
 	return n
 }
 
+// summary counts requests by method and endpoint kind.
+func (w *wire) summary() map[string]int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := map[string]int{}
+	for _, r := range w.reqs {
+		kind := "other"
+		for _, k := range []string{"/manifests/", "/blobs/uploads", "/blobs/", "/referrers/", "/tags/list"} {
+			if strings.Contains(r.path, k) {
+				kind = strings.Trim(k, "/")
+				break
+			}
+		}
+		out[r.method+" "+kind]++
+	}
+	return out
+}
+
 func (w *wire) reset() {
 	w.mu.Lock()
 	w.reqs = nil
@@ -199,6 +217,7 @@ func TestIntegrationCopy(t *testing.T) {
 		require.NoError(t, err)
 		assert.Empty(t, again.Content.Sent)
 		assert.Empty(t, again.Moved())
+		t.Logf("re-run: %d requests to the destination: %v", len(w.reqs), w.summary())
 		assert.Zero(t, w.count(http.MethodPut, "/"), "no PUT on a re-run")
 		assert.Zero(t, w.count(http.MethodPost, "/"), "no upload on a re-run")
 	})
