@@ -458,15 +458,7 @@ func (c *copier) legacyTag(ctx context.Context, l legacyTag) (TagChange, error) 
 // between pushing a referrer and updating the destination's referrers
 // index) is pushed once more, which lets the destination index it.
 func (c *copier) verifyReferrers(ctx context.Context, g graph) error {
-	bySubject := map[digest.Digest][]ocispec.Descriptor{}
-	var subjects []ocispec.Descriptor
-	for _, r := range g.referrers {
-		s := g.subjectOf[r.Digest]
-		if _, ok := bySubject[s.Digest]; !ok {
-			subjects = append(subjects, s)
-		}
-		bySubject[s.Digest] = append(bySubject[s.Digest], r)
-	}
+	subjects, bySubject := g.bySubject()
 	for _, s := range subjects {
 		missing, err := c.unlisted(ctx, s, bySubject[s.Digest])
 		if err != nil {
@@ -494,6 +486,20 @@ func (c *copier) verifyReferrers(ctx context.Context, g graph) error {
 		}
 	}
 	return nil
+}
+
+// bySubject groups the referrers by subject, subjects in discovery order.
+func (g graph) bySubject() ([]ocispec.Descriptor, map[digest.Digest][]ocispec.Descriptor) {
+	by := map[digest.Digest][]ocispec.Descriptor{}
+	var subjects []ocispec.Descriptor
+	for _, r := range g.referrers {
+		s := g.subjectOf[r.Digest]
+		if _, ok := by[s.Digest]; !ok {
+			subjects = append(subjects, s)
+		}
+		by[s.Digest] = append(by[s.Digest], r)
+	}
+	return subjects, by
 }
 
 // unlisted returns the referrers of s that the destination does not list.

@@ -195,9 +195,10 @@ func (m PromotionManifest) Plan(ctx context.Context, regs Registries, opts ...Op
 			if err != nil {
 				return p, fmt.Errorf("%w (source registry %s)", err, src.Registry())
 			}
+			var shared *graph // the source's side, read once for all destinations
 			for _, loc := range m.Destinations {
 				dstRepo, _ := locationRepo(loc, img.Name)
-				pi, err := planOne(ctx, regs, cfg, co, srcReg, src, desc, dstRepo, img.Digests[d], m.AllowMove, img.AllowMove)
+				pi, err := planOne(ctx, regs, cfg, co, srcReg, src, desc, &shared, dstRepo, img.Digests[d], m.AllowMove, img.AllowMove)
 				if err != nil {
 					return p, err
 				}
@@ -209,7 +210,7 @@ func (m PromotionManifest) Plan(ctx context.Context, regs Registries, opts ...Op
 }
 
 func planOne(ctx context.Context, regs Registries, cfg *config, co CopyOptions, srcReg Registry, src reference.Reference, desc ocispec.Descriptor,
-	dst reference.Reference, tags []string, allowGlobal, allowImage []string) (PlannedImage, error) {
+	shared **graph, dst reference.Reference, tags []string, allowGlobal, allowImage []string) (PlannedImage, error) {
 	pi := PlannedImage{Source: src.String(), Destination: dst.Name(), Digest: desc.Digest, Tags: []PlannedTag{}}
 	fail := func(side, host string, err error) (PlannedImage, error) {
 		return pi, fmt.Errorf("promote: plan: image %s to %s: %s registry %s: %w", src, dst, side, host, err)
@@ -226,14 +227,19 @@ func planOne(ctx context.Context, regs Registries, cfg *config, co CopyOptions, 
 	if err != nil {
 		return fail("destination", dst.Registry(), err)
 	}
-	g, err := c.discover(ctx, desc)
-	if err != nil {
-		return fail("source", src.Registry(), err)
+	if *shared == nil {
+		g, err := c.discover(ctx, desc)
+		if err != nil {
+			return fail("source", src.Registry(), err)
+		}
+		*shared = &g
 	}
+	g := **shared
 	pi.Referrers = len(g.referrers)
 	if pi.Present {
-		for _, r := range g.referrers {
-			missing, err := c.unlisted(ctx, g.subjectOf[r.Digest], []ocispec.Descriptor{r})
+		subjects, bySubject := g.bySubject()
+		for _, s := range subjects {
+			missing, err := c.unlisted(ctx, s, bySubject[s.Digest])
 			if err != nil {
 				return fail("destination", dst.Registry(), err)
 			}

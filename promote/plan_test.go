@@ -214,3 +214,31 @@ func TestPlanErrorsNameTheImage(t *testing.T) {
 	assert.Contains(t, err.Error(), "staging.test/team/app@"+goodDigest)
 	assert.Contains(t, err.Error(), "source registry staging.test")
 }
+
+func TestPlanManyDestinationsReadsSourceOnce(t *testing.T) {
+	ctx := context.Background()
+	staging, prod, idx, _, m := promotion(t)
+	mirror := memory.New()
+	regs := promote.HostMap{"staging.test": staging, "prod.test": prod, "mirror.test": mirror}
+
+	staging.ResetEvents()
+	_, err := m.Plan(ctx, regs)
+	require.NoError(t, err)
+	one := staging.Calls(memory.OpFetch)
+
+	m.Destinations = append(m.Destinations, "mirror.test/public")
+	staging.ResetEvents()
+	plan, err := m.Plan(ctx, regs)
+	require.NoError(t, err)
+	assert.Equal(t, one, staging.Calls(memory.OpFetch), "the source is read once, whatever the number of destinations")
+	require.Len(t, plan.Images, 2)
+	assert.Equal(t, "mirror.test/public/app", plan.Images[1].Destination)
+	assert.Equal(t, idx, plan.Images[1].Digest)
+
+	recs, err := plan.Apply(ctx, regs)
+	require.NoError(t, err)
+	require.Len(t, recs, 2)
+	got, err := mirror.Resolve(ctx, ref(t, "mirror.test/public/app:1.0.1"))
+	require.NoError(t, err)
+	assert.Equal(t, idx, got.Digest)
+}
