@@ -213,22 +213,35 @@ func readPromotionManifest(path string) (promote.PromotionManifest, error) {
 	if err != nil {
 		return promote.PromotionManifest{}, err
 	}
-	var doc any
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return promote.PromotionManifest{}, fmt.Errorf("%s: %w", path, err)
-	}
-	if doc == nil {
-		return promote.PromotionManifest{}, fmt.Errorf("%s: empty promotion manifest", path)
-	}
-	js, err := json.Marshal(doc)
-	if err != nil {
-		return promote.PromotionManifest{}, fmt.Errorf("%s: %w", path, err)
-	}
-	m, err := promote.ParsePromotionManifest(js)
+	m, err := parsePromotionYAML(data)
 	if err != nil {
 		return promote.PromotionManifest{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, nil
+}
+
+// maxManifestFile bounds the promotion manifest read, as the library
+// bounds the JSON it parses.
+const maxManifestFile = 1 << 20
+
+// parsePromotionYAML converts one YAML (or JSON) document to JSON and
+// parses it with the library's strict checks.
+func parsePromotionYAML(data []byte) (promote.PromotionManifest, error) {
+	if len(data) > maxManifestFile {
+		return promote.PromotionManifest{}, fmt.Errorf("%d bytes; a promotion manifest may have at most %d", len(data), maxManifestFile)
+	}
+	var doc any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return promote.PromotionManifest{}, err
+	}
+	if doc == nil {
+		return promote.PromotionManifest{}, errors.New("empty promotion manifest")
+	}
+	js, err := json.Marshal(doc)
+	if err != nil {
+		return promote.PromotionManifest{}, fmt.Errorf("not representable as JSON: %w", err)
+	}
+	return promote.ParsePromotionManifest(js)
 }
 
 // hosts opens the registries of a cross-registry run. With --registry,

@@ -178,3 +178,18 @@ func TestManifestPlanRefusesMove(t *testing.T) {
 	assert.Contains(t, errOut, "so nothing was done")
 	assert.Empty(t, r.prod.Events())
 }
+
+func FuzzParsePromotionYAML(f *testing.F) {
+	data, err := os.ReadFile("promotion.yaml")
+	require.NoError(f, err)
+	f.Add(data)
+	f.Add([]byte(`{"source":"a.test/x","destinations":["b.test/x"],"images":[{"name":"","digests":{}}]}`))
+	f.Add([]byte("source: &a a.test/x\ndestinations: [*a]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := parsePromotionYAML(data)
+		if err != nil {
+			return
+		}
+		require.NoError(t, m.Validate())
+	})
+}
