@@ -52,7 +52,7 @@ func (p Plan) Apply(ctx context.Context, regs Registries, opts ...Option) ([]Cop
 }
 
 func applyOne(ctx context.Context, regs Registries, cfg *config, co CopyOptions, pi PlannedImage) (CopyRecord, error) {
-	rec := CopyRecord{Record: Record{Operation: "copy", Repository: pi.Destination, Source: pi.Source, Digest: pi.Digest, Tags: []TagChange{}, Time: cfg.now()}}
+	rec := CopyRecord{Record: Record{Operation: "copy", Repository: pi.Destination, Source: pi.Source, Digest: pi.Digest, Tags: []TagChange{}, Time: cfg.now()}, Content: emptyTransfer()}
 	src, err := reference.Parse(pi.Source)
 	if err != nil {
 		return rec, fmt.Errorf("source %q: %w", pi.Source, err)
@@ -94,7 +94,7 @@ func applyOne(ctx context.Context, regs Registries, cfg *config, co CopyOptions,
 			return rec, fmt.Errorf("%w; before the failure the destination confirmed: %s", c.blame(err), rec.Content.Summary())
 		}
 	} else {
-		rec.Content = Transfer{Sent: []Content{}, Mounted: []Content{}, Present: []Content{}, Referrers: []Referrer{}, Complete: true}
+		rec.Content.Complete = true // the plan found everything in place
 	}
 	var failures []error
 	for _, pt := range pi.Tags {

@@ -77,7 +77,7 @@ func Copy(ctx context.Context, srcReg Registry, src reference.Reference, dstReg 
 	if cfg.expect != nil && !dst.HasTag() {
 		return CopyRecord{}, fmt.Errorf("promote: copy %s to %s: ExpectCurrent and ExpectAbsent apply to a destination tag, and %s has none", src, dst, dst)
 	}
-	rec := CopyRecord{Record: Record{Operation: "copy", Repository: dst.Name(), Source: src.String(), Tags: []TagChange{}, Time: cfg.now()}}
+	rec := CopyRecord{Record: Record{Operation: "copy", Repository: dst.Name(), Source: src.String(), Tags: []TagChange{}, Time: cfg.now()}, Content: emptyTransfer()}
 	desc, err := resolveDescriptor(ctx, srcReg, "copy", src)
 	if err != nil {
 		return rec, err
@@ -559,6 +559,11 @@ func (c *copier) transfer(g graph) Transfer {
 		NotCopied: foreign,
 		Referrers: g.Referrers(),
 	}
+}
+
+// emptyTransfer is the Transfer of a copy that moved nothing (yet).
+func emptyTransfer() Transfer {
+	return Transfer{Sent: []Content{}, Mounted: []Content{}, Present: []Content{}, Referrers: []Referrer{}}
 }
 
 // fail names the registries and what the copy was doing.

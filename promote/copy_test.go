@@ -319,3 +319,47 @@ func TestCopyOverHTTP(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, idx.Digest.String(), resp.Header.Get("Docker-Content-Digest"))
 }
+
+func TestCopyLeavesForeignLayersAndRollsBack(t *testing.T) {
+	ctx := context.Background()
+	src, dst := memory.New(), memory.New()
+	foreignData := []byte("windows base layer")
+	foreign := ocispec.Descriptor{MediaType: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", Digest: digest.FromBytes(foreignData), Size: int64(len(foreignData)),
+		URLs: []string{"https://mcr.example/layer"}}
+	// The fake checks that a manifest's layers are present, so both ends
+	// hold the foreign layer; the copy must still not send it.
+	for _, reg := range []*memory.Registry{src, dst} {
+		tg, err := reg.ContentTarget(ref(t, "r.test/team/win"))
+		require.NoError(t, err)
+		require.NoError(t, tg.Push(ctx, foreign, bytes.NewReader(foreignData)))
+	}
+	st, err := src.ContentTarget(ref(t, "r.test/team/win"))
+	require.NoError(t, err)
+	push := func(mt string, data []byte) ocispec.Descriptor {
+		d := ocispec.Descriptor{MediaType: mt, Digest: digest.FromBytes(data), Size: int64(len(data))}
+		require.NoError(t, st.Push(ctx, d, bytes.NewReader(data)))
+		return d
+	}
+	cfg := push(ocispec.MediaTypeImageConfig, []byte(`{"os":"windows","architecture":"amd64","rootfs":{"type":"layers","diff_ids":[]}}`))
+	own := push(ocispec.MediaTypeImageLayer, []byte("app layer"))
+	m, err := json.Marshal(ocispec.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageManifest,
+		Config: cfg, Layers: []ocispec.Descriptor{foreign, own}})
+	require.NoError(t, err)
+	man := push(ocispec.MediaTypeImageManifest, m)
+	dst.ResetEvents()
+
+	rec, err := promote.Copy(ctx, src, ref(t, "s.test/team/win@"+man.Digest.String()), dst, ref(t, "d.test/team/win:1.0"), promote.CopyOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []digest.Digest{foreign.Digest}, digestsOf(rec.Content.NotCopied))
+	assert.NotContains(t, digestsOf(rec.Content.Sent), foreign.Digest)
+	assert.NotContains(t, digestsOf(rec.Content.Present), foreign.Digest, "not even looked at")
+	assert.ElementsMatch(t, []digest.Digest{cfg.Digest, own.Digest, man.Digest}, digestsOf(rec.Content.Sent))
+	assert.Contains(t, rec.Content.Summary(), "1 non-distributable layer(s) not copied")
+
+	// The tag part of a copy record rolls back like any record.
+	back, err := promote.Rollback(ctx, dst, rec.Record)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"1.0"}, back.Moved())
+	_, err = dst.Resolve(ctx, ref(t, "d.test/team/win:1.0"))
+	require.ErrorIs(t, err, promote.ErrNotFound)
+}

@@ -13,7 +13,9 @@ import (
 // destination (Operation "copy", Repository the destination repository,
 // Source the source reference, Digest the image copied) and the Transfer
 // that says what content arrived. It serialises to JSON with the Record's
-// fields and a "content" object.
+// fields and a "content" object. Its Record rolls back with Rollback on
+// the destination registry, which moves the tags back and leaves the
+// copied content in place.
 type CopyRecord struct {
 	Record
 	// Content is what the copy sent, mounted or found in place.
