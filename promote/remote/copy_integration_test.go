@@ -187,6 +187,7 @@ func TestIntegrationCopy(t *testing.T) {
 		assert.Equal(t, []string{"production"}, rec.Moved())
 		assert.Equal(t, 5, rec.Content.ManifestsSent(), rec.Content.Summary())
 		assert.Equal(t, 7, rec.Content.BlobsSent(), rec.Content.Summary())
+		t.Logf("first copy: %d requests to the destination: %v", len(w.reqs), w.summary())
 		sent, mounted := w.uploads()
 		assert.Empty(t, mounted, "another registry cannot mount")
 		assert.Len(t, sent, 7, "seven distinct blobs: two configs, two layers, the shared empty config, two payloads")
@@ -381,4 +382,43 @@ func manifestSize(t *testing.T, reg *memory.Registry, from reference.Reference, 
 	desc, err := reg.Resolve(context.Background(), reference.MustParse(from.Name()+"@"+d.String()))
 	require.NoError(t, err)
 	return desc.Size
+}
+
+// TestIntegrationPromotionManifest plans and applies a promotion manifest
+// from the in-memory registry to the registry under test, then plans it
+// again and finds nothing to do.
+func TestIntegrationPromotionManifest(t *testing.T) {
+	regtest.Run(t, func(t *testing.T, tg regtest.Target) {
+		ctx := testContext(t)
+		path := regtest.Repository(t, "manifest")
+		src, idx, refs := signedIndex(t, path)
+		dst, w := wireBackend(t, tg.Host)
+		regs := promote.HostMap{"staging.test": src, tg.Host: dst}
+		m := promote.PromotionManifest{
+			Source:       "staging.test",
+			Destinations: []string{tg.Host},
+			Images:       []promote.PromotedImage{{Name: path, Digests: map[digest.Digest][]string{idx.Digest: {"1.0.0", "production"}}}},
+		}
+		require.NoError(t, m.Validate())
+		plan, err := m.Plan(ctx, regs)
+		require.NoError(t, err)
+		require.Len(t, plan.Images, 1)
+		assert.True(t, plan.Images[0].Copy)
+		assert.Equal(t, 2, plan.Images[0].MissingReferrers)
+		assert.Zero(t, w.count(http.MethodPut, "/")+w.count(http.MethodPost, "/"), "planning writes nothing")
+
+		recs, err := plan.Apply(ctx, regs)
+		require.NoError(t, err)
+		require.Len(t, recs, 1)
+		assert.Equal(t, []string{"1.0.0", "production"}, recs[0].Moved())
+		assert.ElementsMatch(t, refs, listed(t, dst, tg.Host+"/"+path, idx))
+
+		again, err := m.Plan(ctx, regs)
+		require.NoError(t, err)
+		assert.True(t, again.Empty(), again.String())
+		w.reset()
+		_, err = again.Apply(ctx, regs)
+		require.NoError(t, err)
+		assert.Zero(t, w.count(http.MethodPut, "/")+w.count(http.MethodPost, "/"), "re-applying writes nothing")
+	})
 }
