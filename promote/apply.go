@@ -91,6 +91,10 @@ func applyOne(ctx context.Context, regs Registries, cfg *config, co CopyOptions,
 		}
 		rec.Content, err = c.run(ctx, g)
 		if err != nil {
+			for _, pt := range pi.Tags {
+				rec.Tags = append(rec.Tags, TagChange{Tag: pt.Tag, Digest: pi.Digest, Previous: pt.Current,
+					Error: tagError(pt.Tag, errors.New("not set: the image did not arrive completely")).Error()})
+			}
 			return rec, fmt.Errorf("%w; before the failure the destination confirmed: %s", c.blame(err), rec.Content.Summary())
 		}
 	} else {

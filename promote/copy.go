@@ -84,10 +84,11 @@ func Copy(ctx context.Context, srcReg Registry, src reference.Reference, dstReg 
 	}
 	d := desc.Digest
 	rec.Digest = d
+	var checked TagChange
 	if dst.HasTag() {
 		// Refuse before sending anything when the tag cannot be set.
-		if ch, err := checkTag(ctx, dstReg, cfg, dst.NameOnly(), dst.Tag(), d, cfg.expect); err != nil {
-			rec.Tags = append(rec.Tags, ch)
+		if checked, err = checkTag(ctx, dstReg, cfg, dst.NameOnly(), dst.Tag(), d, cfg.expect); err != nil {
+			rec.Tags = append(rec.Tags, checked)
 			return rec, fmt.Errorf("promote: copy %s to %s: %w", src, dst, err)
 		}
 	}
@@ -104,6 +105,10 @@ func Copy(ctx context.Context, srcReg Registry, src reference.Reference, dstReg 
 	}
 	rec.Content, err = c.run(ctx, g)
 	if err != nil {
+		if dst.HasTag() {
+			checked.Error = tagError(dst.Tag(), errors.New("not set: the image did not arrive completely")).Error()
+			rec.Tags = append(rec.Tags, checked)
+		}
 		return rec, c.failAfter(rec.Content, err)
 	}
 	if !dst.HasTag() {

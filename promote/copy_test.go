@@ -245,7 +245,10 @@ func TestCopyFaultThenRerun(t *testing.T) {
 	assert.Equal(t, "d.test", refused.Host)
 	assert.Contains(t, err.Error(), "before the failure the destination confirmed: sent")
 	assert.False(t, rec.Content.Complete)
-	assert.Empty(t, rec.Tags, "no tag is set when the copy failed")
+	require.Len(t, rec.Tags, 1)
+	assert.False(t, rec.Tags[0].Moved, "no tag is set when the copy failed")
+	assert.Contains(t, rec.Tags[0].Error, "not set: the image did not arrive completely")
+	assert.Equal(t, []string{"production"}, rec.Failed())
 
 	// What the record says arrived is exactly what the destination holds.
 	tg, err := dst.ContentTarget(ref(t, "d.test/team/app"))

@@ -242,3 +242,41 @@ func TestPlanManyDestinationsReadsSourceOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, idx, got.Digest)
 }
+
+func TestApplyCopyFailureSetsNoTag(t *testing.T) {
+	ctx := context.Background()
+	staging, prod, idx, old, m := promotion(t)
+	regs := promote.HostMap{"staging.test": staging, "prod.test": prod}
+	plan, err := m.Plan(ctx, regs)
+	require.NoError(t, err)
+	prod.InjectFault(memory.Fault{Op: memory.OpPushManifest, After: 1, Err: promote.ErrDenied})
+
+	recs, err := plan.Apply(ctx, regs)
+	require.ErrorIs(t, err, promote.ErrDenied)
+	var ae *promote.ApplyError
+	require.ErrorAs(t, err, &ae)
+	assert.Empty(t, ae.Moved)
+	require.Len(t, ae.Copied, 1, "some content arrived before the refusal")
+	assert.Contains(t, err.Error(), "destination registry prod.test failed")
+	require.Len(t, recs, 1)
+	assert.Equal(t, []string{"1.0.1", "production", "1.0"}, recs[0].Failed())
+	got, err := prod.Resolve(ctx, ref(t, "prod.test/team/app:production"))
+	require.NoError(t, err)
+	assert.Equal(t, old, got.Digest, "production still on the old image")
+
+	first := digestsOf(recs[0].Content.Sent)
+	require.NotEmpty(t, first)
+
+	prod.ClearFaults()
+	again, err := m.Plan(ctx, regs)
+	require.NoError(t, err)
+	recs, err = again.Apply(ctx, regs)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"1.0.1", "production", "1.0"}, recs[0].Moved())
+	for _, c := range recs[0].Content.Sent {
+		assert.NotContains(t, first, c.Digest, "sent again")
+	}
+	got, err = prod.Resolve(ctx, ref(t, "prod.test/team/app:production"))
+	require.NoError(t, err)
+	assert.Equal(t, idx, got.Digest)
+}
