@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -181,7 +182,9 @@ type copier struct {
 	sent    map[digest.Digest]Content
 	mounted map[digest.Digest]Content
 	present map[digest.Digest]Content
-	cache   map[digest.Digest][]byte // manifests read while discovering
+	// attempted holds the content whose upload or mount started.
+	attempted map[digest.Digest]ocispec.Descriptor
+	cache     map[digest.Digest][]byte // manifests read while discovering
 }
 
 func newCopier(srcReg Registry, src reference.Reference, dstReg Registry, dst reference.Reference, co CopyOptions) (*copier, error) {
@@ -210,6 +213,8 @@ func newCopier(srcReg Registry, src reference.Reference, dstReg Registry, dst re
 		mounted: map[digest.Digest]Content{},
 		present: map[digest.Digest]Content{},
 		cache:   map[digest.Digest][]byte{},
+
+		attempted: map[digest.Digest]ocispec.Descriptor{},
 	}
 	if src.Registry() == dst.Registry() && src.Repository() != dst.Repository() {
 		c.mountFrom = src.Repository()
@@ -390,13 +395,14 @@ func (c *copier) fetchManifest(ctx context.Context, d ocispec.Descriptor) ([]byt
 func (c *copier) run(ctx context.Context, g graph) (Transfer, error) {
 	opts := oras.CopyGraphOptions{
 		Concurrency:   c.co.Concurrency,
+		PreCopy:       func(_ context.Context, d ocispec.Descriptor) error { c.attempt(d); return nil },
 		PostCopy:      func(_ context.Context, d ocispec.Descriptor) error { c.note(c.sent, d); return nil },
 		OnMounted:     func(_ context.Context, d ocispec.Descriptor) error { c.note(c.mounted, d); return nil },
 		OnCopySkipped: func(_ context.Context, d ocispec.Descriptor) error { c.note(c.present, d); return nil },
 	}
 	if c.mountFrom != "" {
 		from := []string{c.mountFrom}
-		opts.MountFrom = func(context.Context, ocispec.Descriptor) ([]string, error) { return from, nil }
+		opts.MountFrom = func(_ context.Context, d ocispec.Descriptor) ([]string, error) { c.attempt(d); return from, nil }
 	}
 	src := &cachedSource{ReadOnlyStorage: c.srcT, c: c}
 	roots := append([]ocispec.Descriptor{g.root}, g.referrers...)
@@ -422,10 +428,64 @@ func (c *copier) run(ctx context.Context, g graph) (Transfer, error) {
 		}
 		return nil
 	}()
+	var unconfirmed []Content
+	if err != nil {
+		unconfirmed = c.audit(ctx)
+	}
 	t := c.transfer(g)
 	t.LegacyTags = legacy
+	t.Unconfirmed = unconfirmed
 	t.Complete = err == nil
 	return t, err
+}
+
+// attempt records that an upload or mount of d started.
+func (c *copier) attempt(d ocispec.Descriptor) {
+	c.mu.Lock()
+	c.attempted[d.Digest] = d
+	c.mu.Unlock()
+}
+
+// auditTimeout bounds the checks made after a failure.
+const auditTimeout = 10 * time.Second
+
+// audit asks the destination, after a failure, about each upload that
+// started but was not confirmed (its answer may have been lost after the
+// content landed). Content the destination now holds is recorded as sent
+// (oras-go starts an upload only after finding the content absent); the
+// rest did not arrive. When the caller's context is already done nothing
+// is asked, and the unconfirmed uploads are returned.
+func (c *copier) audit(ctx context.Context) []Content {
+	c.mu.Lock()
+	var pending []ocispec.Descriptor
+	for dg, d := range c.attempted {
+		_, sent := c.sent[dg]
+		_, mounted := c.mounted[dg]
+		if !sent && !mounted {
+			pending = append(pending, d)
+		}
+	}
+	c.mu.Unlock()
+	slices.SortFunc(pending, func(a, b ocispec.Descriptor) int { return strings.Compare(string(a.Digest), string(b.Digest)) })
+	var unconfirmed []Content
+	if ctx.Err() != nil {
+		for _, d := range pending {
+			unconfirmed = append(unconfirmed, contentOf(d))
+		}
+		return unconfirmed
+	}
+	actx, cancel := context.WithTimeout(ctx, auditTimeout)
+	defer cancel()
+	for _, d := range pending {
+		ok, err := c.dstT.Exists(actx, d)
+		switch {
+		case err != nil:
+			unconfirmed = append(unconfirmed, contentOf(d))
+		case ok:
+			c.note(c.sent, d)
+		}
+	}
+	return unconfirmed
 }
 
 // legacyTag points a legacy cosign tag at the destination where it points

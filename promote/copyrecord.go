@@ -43,6 +43,11 @@ type Transfer struct {
 	// image, or of one of its platform manifests, found at the source and
 	// carried along, with what it refers to.
 	Referrers []Referrer `json:"referrers"`
+	// Unconfirmed is the content whose upload was under way when the copy
+	// failed and whose arrival could not be checked afterwards (the
+	// context was done, or the destination did not answer). Content whose
+	// answer was lost but which the destination holds is in Sent.
+	Unconfirmed []Content `json:"unconfirmed,omitempty"`
 	// LegacyTags is what happened to the legacy cosign tags
 	// (sha256-<hex>.sig, .att, .sbom) when CopyOptions.CosignTags asked for
 	// them.

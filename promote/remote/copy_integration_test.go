@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -29,6 +30,9 @@ import (
 type wire struct {
 	mu   sync.Mutex
 	reqs []wireReq
+	// lose, when set, picks requests whose answer is dropped after the
+	// registry handled them, as when a connection breaks on the way back.
+	lose func(*http.Request) bool
 }
 
 type wireReq struct {
@@ -45,9 +49,16 @@ func (w *wire) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	w.mu.Lock()
 	w.reqs = append(w.reqs, wireReq{req.Method, req.URL.Path, req.URL.Query(), status})
+	lose := w.lose
 	w.mu.Unlock()
+	if err == nil && lose != nil && lose(req) {
+		resp.Body.Close()
+		return nil, errLostAnswer
+	}
 	return resp, err
 }
+
+var errLostAnswer = errors.New("connection reset on the way back (test)")
 
 // uploads returns how many times each blob digest was uploaded (the PUT
 // that completes an upload names it), and the digests mounted (a POST
@@ -420,5 +431,42 @@ func TestIntegrationPromotionManifest(t *testing.T) {
 		_, err = again.Apply(ctx, regs)
 		require.NoError(t, err)
 		assert.Zero(t, w.count(http.MethodPut, "/")+w.count(http.MethodPost, "/"), "re-applying writes nothing")
+	})
+}
+
+// TestIntegrationCopyLostAnswers drops the registry's answers to every
+// manifest PUT after the registry stored the manifest: the copy fails,
+// and the record still lists the manifest that landed, found by asking
+// the destination afterwards.
+func TestIntegrationCopyLostAnswers(t *testing.T) {
+	regtest.Run(t, func(t *testing.T, tg regtest.Target) {
+		ctx := testContext(t)
+		path := regtest.Repository(t, "copy-lost")
+		src, _, _ := signedIndex(t, path)
+		dst, w := wireBackend(t, tg.Host)
+		w.lose = func(req *http.Request) bool { return req.Method == http.MethodPut && strings.Contains(req.URL.Path, "/manifests/") }
+		from := ref(t, "staging.test/"+path+":1.0.0")
+		rec, err := promote.Copy(ctx, src, from, dst, ref(t, tg.Host+"/"+path), promote.CopyOptions{Concurrency: 1})
+		require.Error(t, err)
+		assert.False(t, rec.Content.Complete)
+		assert.Empty(t, rec.Content.Unconfirmed, "the destination answered the checks")
+		require.Equal(t, 1, rec.Content.ManifestsSent(), "the first platform manifest landed though its answer was lost: %s", rec.Content.Summary())
+		dt, err := dst.ContentTarget(ref(t, tg.Host+"/"+path))
+		require.NoError(t, err)
+		for _, c := range rec.Content.Sent {
+			ok, err := dt.Exists(ctx, ocispec.Descriptor{MediaType: c.MediaType, Digest: c.Digest, Size: c.Size})
+			require.NoError(t, err)
+			assert.True(t, ok, "%s recorded as sent", c.Digest)
+		}
+
+		w.mu.Lock()
+		w.lose = nil
+		w.mu.Unlock()
+		again, err := promote.Copy(ctx, src, from, dst, ref(t, tg.Host+"/"+path), promote.CopyOptions{Concurrency: 1})
+		require.NoError(t, err)
+		assert.True(t, again.Content.Complete)
+		for _, c := range again.Content.Sent {
+			assert.NotContains(t, digestsOf(rec.Content.Sent), c.Digest, "nothing sent twice")
+		}
 	})
 }
