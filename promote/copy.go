@@ -171,12 +171,11 @@ func checkTag(ctx context.Context, r Registry, cfg *config, repo reference.Refer
 
 // copier moves one image and its referrers between two repositories.
 type copier struct {
-	srcReg, dstReg Registry
-	src, dst       reference.Reference // for messages: the source as given, the destination repository
-	srcT, dstT     oras.GraphTarget
-	mountFrom      string // the source repository path when a mount can work
-	co             CopyOptions
-	rootPresent    bool // the destination holds the image (see checkRoot)
+	src, dst    reference.Reference // for messages: the source as given, the destination repository
+	srcT, dstT  oras.GraphTarget
+	mountFrom   string // the source repository path when a mount can work
+	co          CopyOptions
+	rootPresent bool // the destination holds the image (see checkRoot)
 
 	mu      sync.Mutex
 	sent    map[digest.Digest]Content
@@ -205,7 +204,6 @@ func newCopier(srcReg Registry, src reference.Reference, dstReg Registry, dst re
 		return nil, fmt.Errorf("promote: copy to %s: %w", dst.Name(), err)
 	}
 	c := &copier{
-		srcReg: srcReg, dstReg: dstReg,
 		src: src, dst: dst.NameOnly(),
 		srcT: srcT, dstT: dstT,
 		co:      co,
@@ -597,9 +595,7 @@ func (c *copier) note(m map[digest.Digest]Content, d ocispec.Descriptor) {
 	if _, ok := c.mounted[d.Digest]; ok {
 		return
 	}
-	if _, ok := c.present[d.Digest]; ok && m != nil {
-		delete(c.present, d.Digest)
-	}
+	delete(c.present, d.Digest) // present once, sent now: it counts as sent
 	m[d.Digest] = contentOf(d)
 }
 
