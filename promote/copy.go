@@ -93,7 +93,13 @@ func Copy(ctx context.Context, srcReg Registry, src reference.Reference, dstReg 
 			return rec, fmt.Errorf("promote: copy %s to %s: %w", src, dst, err)
 		}
 	}
-	c, err := newCopier(srcReg, src, dstReg, dst, co)
+	named := src // messages name the digest, also when src is a tag
+	if !src.IsPinned() {
+		if p, err := src.WithDigest(d); err == nil {
+			named = p
+		}
+	}
+	c, err := newCopier(srcReg, named, dstReg, dst, co)
 	if err != nil {
 		return rec, err
 	}

@@ -244,6 +244,7 @@ func TestCopyFaultThenRerun(t *testing.T) {
 	assert.Equal(t, "destination", refused.Side)
 	assert.Equal(t, "d.test", refused.Host)
 	assert.Contains(t, err.Error(), "before the failure the destination confirmed: sent")
+	assert.Contains(t, err.Error(), "copy s.test/team/app:1.0.0@"+idx.Digest.String()+" to d.test/team/app:", "the error names the image and its digest")
 	assert.False(t, rec.Content.Complete)
 	require.Len(t, rec.Tags, 1)
 	assert.False(t, rec.Tags[0].Moved, "no tag is set when the copy failed")
