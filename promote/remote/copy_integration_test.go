@@ -444,7 +444,9 @@ func TestIntegrationCopyLostAnswers(t *testing.T) {
 		path := regtest.Repository(t, "copy-lost")
 		src, _, _ := signedIndex(t, path)
 		dst, w := wireBackend(t, tg.Host)
-		w.lose = func(req *http.Request) bool { return req.Method == http.MethodPut && strings.Contains(req.URL.Path, "/manifests/") }
+		w.lose = func(req *http.Request) bool {
+			return req.Method == http.MethodPut && strings.Contains(req.URL.Path, "/manifests/")
+		}
 		from := ref(t, "staging.test/"+path+":1.0.0")
 		rec, err := promote.Copy(ctx, src, from, dst, ref(t, tg.Host+"/"+path), promote.CopyOptions{Concurrency: 1})
 		require.Error(t, err)
