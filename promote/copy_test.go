@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"oras.land/oras-go/v2"
 
 	"github.com/imagetags/imagetags/promote"
 	"github.com/imagetags/imagetags/promote/memory"
@@ -366,4 +368,55 @@ func TestCopyLeavesForeignLayersAndRollsBack(t *testing.T) {
 	assert.Equal(t, []string{"1.0"}, back.Moved())
 	_, err = dst.Resolve(ctx, ref(t, "d.test/team/win:1.0"))
 	require.ErrorIs(t, err, promote.ErrNotFound)
+}
+
+// cancellingRegistry is a fake whose content target cancels the copy's
+// context right after the n-th push landed, as when an operator presses
+// Ctrl-C while an upload's answer is on its way.
+type cancellingRegistry struct {
+	*memory.Registry
+	cancel context.CancelFunc
+	n      int
+}
+
+func (r *cancellingRegistry) ContentTarget(repo reference.Reference) (oras.GraphTarget, error) {
+	tg, err := r.Registry.ContentTarget(repo)
+	return &cancellingTarget{GraphTarget: tg, r: r}, err
+}
+
+type cancellingTarget struct {
+	oras.GraphTarget
+	r      *cancellingRegistry
+	pushes int
+}
+
+func (t *cancellingTarget) Push(ctx context.Context, d ocispec.Descriptor, content io.Reader) error {
+	if err := t.GraphTarget.Push(ctx, d, content); err != nil {
+		return err
+	}
+	t.pushes++
+	if t.pushes == t.r.n {
+		t.r.cancel()
+		return ctx.Err()
+	}
+	return nil
+}
+
+func TestCopyCancelledListsUnconfirmed(t *testing.T) {
+	src := memory.New()
+	signedImage(t, src, "team/app")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dst := &cancellingRegistry{Registry: memory.New(), cancel: cancel, n: 3}
+	rec, err := promote.Copy(ctx, src, ref(t, "s.test/team/app:1.0.0"), dst, ref(t, "d.test/team/app"), promote.CopyOptions{Concurrency: 1})
+	require.ErrorIs(t, err, context.Canceled)
+	assert.False(t, rec.Content.Complete)
+	require.Len(t, rec.Content.Unconfirmed, 1, "the upload whose answer the cancellation cut off")
+	assert.Len(t, rec.Content.Sent, 2)
+	tg, err := dst.Registry.ContentTarget(ref(t, "d.test/team/app"))
+	require.NoError(t, err)
+	u := rec.Content.Unconfirmed[0]
+	ok, err := tg.Exists(context.Background(), ocispec.Descriptor{MediaType: u.MediaType, Digest: u.Digest, Size: u.Size})
+	require.NoError(t, err)
+	assert.True(t, ok, "it did land; the record does not claim either way")
 }
