@@ -24,5 +24,15 @@
 // errors.Is: ErrNotFound, ErrTagImmutable, ErrPreconditionFailed,
 // ErrUnauthorized, ErrDenied, ErrRateLimited and ErrUnsupported.
 //
+// Copy promotes across repositories and registries: it copies an image by
+// digest, with its referrers (signatures, SBOMs, attestations), on
+// oras-go's graph copy, then sets the destination tag with the rules of
+// Promote, and returns a CopyRecord that also says what content arrived.
+// Both registries offer their repositories through the optional
+// ContentProvider interface. A PromotionManifest declares many such
+// promotions as data; its Plan is the reviewed difference with the
+// registries, and Plan.Apply carries it out with the plan's view of each
+// tag as the precondition.
+//
 // Every call takes a context.Context and stops at its cancellation.
 package promote

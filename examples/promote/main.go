@@ -49,11 +49,12 @@ func run(ctx context.Context, args []string, open demo.Opener, stdout, stderr io
 	}
 	host := fs.String("registry", "", "registry host to work on (default: an in-memory registry with demo images)")
 	from := fs.String("from", "", "source reference: a tag or digest, such as acmecorp/payment-api:v2.4.1")
-	to := fs.String("to", "", "channel tag to move, such as staging or production")
+	to := fs.String("to", "", "channel tag to move, such as staging or production, or a full destination reference such as registry.prod.example/team/app:production")
 	expect := fs.String("expect", "", "digest the channel must point at now (refuse if another promoter moved it)")
 	rollback := fs.Bool("rollback", false, "roll back: point --to at the older --from, or undo the record given with --record")
 	recordFile := fs.String("record", "", "with --rollback: a JSON record printed by an earlier run")
 	update := fs.String("update", "", "Kubernetes manifest whose image of this repository is rewritten to the promoted digest")
+	cross := addCrossFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -79,6 +80,9 @@ func run(ctx context.Context, args []string, open demo.Opener, stdout, stderr io
 		opts = append(opts, promote.ExpectCurrent(d))
 	}
 
+	if code, done := cross.handle(ctx, fs, opts, open, stdout, stderr); done {
+		return code
+	}
 	var (
 		src reference.Reference
 		rec promote.Record

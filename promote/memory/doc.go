@@ -1,5 +1,6 @@
 // Package memory is an in-memory OCI registry for test suites: a complete
-// promote.Registry (with TagDeleter, ManifestFetcher and TagSwapper) and an
+// promote.Registry (with TagDeleter, ManifestFetcher, TagSwapper and
+// ContentProvider, so promote.Copy moves images into and out of it) and an
 // http.Handler speaking the OCI Distribution API v1.1, so that the same
 // fake serves code that uses package promote and code that speaks HTTP
 // through any OCI client.
