@@ -42,6 +42,13 @@ type FleetOptions struct {
 	// Immutable reports whether the registry enforces immutability for a
 	// tag of a repository (by name), which makes a moved tag critical.
 	Immutable func(repository, tag string) bool
+	// Progress, when set, is called each time a registry request of
+	// CheckFleet finishes (a resolve, a tag listing, an index fetch), with
+	// how many have finished and how many are planned so far: for a
+	// progress line on a terminal. Calls never overlap and done never
+	// decreases; total grows when index fetches turn out to be needed.
+	// Progress must not block for long: requests wait for it.
+	Progress func(done, total int)
 }
 
 // CheckFleet decides, for every build, whether the deployment or workspace
@@ -95,10 +102,13 @@ func CheckFleet(ctx context.Context, r Registry, builds []policy.Build, opts Fle
 	// Resolve tags and list repositories with bounded concurrency.
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
+	progress := &fleetProgress{report: opts.Progress}
 	run := func(f func()) {
 		wg.Add(1)
+		progress.plan()
 		go func() {
 			defer wg.Done()
+			defer progress.finish()
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
@@ -218,6 +228,29 @@ func failed(dec policy.Decision, err error) policy.Decision {
 	dec.Outcome, dec.Action, dec.Severity, dec.Candidate = policy.Unknown, policy.ActionRetry, policy.SeverityWarning, ""
 	dec.Message = "the registry could not be fully observed for " + dec.Tag + ": " + err.Error()
 	return dec
+}
+
+// fleetProgress counts CheckFleet's requests for FleetOptions.Progress.
+type fleetProgress struct {
+	report      func(done, total int)
+	mu          sync.Mutex
+	done, total int
+}
+
+func (p *fleetProgress) plan() {
+	p.mu.Lock()
+	p.total++
+	p.mu.Unlock()
+}
+
+func (p *fleetProgress) finish() {
+	if p.report == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done++
+	p.report(p.done, p.total)
 }
 
 func tagKey(ref reference.Reference) string { return ref.Name() + ":" + ref.TagOrLatest() }
