@@ -206,4 +206,3 @@ func factsFromEnv(getenv func(string) string) tagging.Facts {
 	}
 	return f
 }
-

@@ -173,4 +173,3 @@ func shortDigest(d digest.Digest) string {
 	}
 	return string(d)
 }
-
