@@ -179,7 +179,7 @@ func TestNewRouterRefusesBadOptions(t *testing.T) {
 		{"only nothing", []remote.RouterOption{remote.RouteOnly()}, "at least one host"},
 		{"backend outside only", []remote.RouterOption{remote.RouteBackend("ghcr.io", fake), remote.RouteOnly("quay.io")}, "not among the routed hosts"},
 		{"options outside only", []remote.RouterOption{remote.RouteHost("ghcr.io"), remote.RouteOnly("quay.io")}, "not among the routed hosts"},
-		{"bad docker config", []remote.RouterOption{remote.RouteDefaults(remote.WithDockerConfig(badDockerConfig(t)))}, "loading credentials"},
+		{"bad docker config", []remote.RouterOption{remote.RouteDefaults(remote.WithDockerConfig(badDockerConfig(t)))}, "docker config"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
