@@ -311,9 +311,10 @@ func TestPromoteUsageErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			code, _, stderr := b.run(t, tt.args...)
+			code, out, stderr := b.run(t, tt.args...)
 			assert.Equal(t, tt.code, code)
 			assert.Contains(t, stderr, tt.want)
+			assert.Empty(t, out, "no record of a move that was never tried")
 			assert.NotContains(t, stderr, "promote: promote:")
 			assert.NotContains(t, stderr, "Usage of")
 			assert.NotContains(t, stderr, "  -expect", "a mistake prints one line, not the usage")

@@ -142,9 +142,11 @@ func moveChannel(e env, o *options) int {
 	return demo.ExitOK
 }
 
-// finish prints the record and maps the error to an exit status.
+// finish prints the record and maps the error to an exit status. A
+// failure before any tag was looked at (the source could not be resolved)
+// has no record to print.
 func finish(stdout, stderr io.Writer, rec promote.Record, err error) int {
-	if rec.Operation != "" {
+	if rec.Operation != "" && (err == nil || len(rec.Tags) > 0) {
 		b, jerr := json.MarshalIndent(rec, "", "  ")
 		if jerr != nil {
 			return failure(stderr, jerr)

@@ -109,7 +109,7 @@ func publish(ctx context.Context, o options, reg *remote.Router, repos []referen
 			rec, err = promote.Publish(ctx, backend, src, set.Names(), promote.WithClock(env.now),
 				// A version or commit tag names one build: never move it.
 				promote.WithImmutable(func(tag string) bool { return tagging.Classify(tag).Kind == tagging.Immutable }))
-			if rec.Operation != "" {
+			if rec.Operation != "" && len(rec.Tags) > 0 {
 				records = append(records, rec)
 			}
 		}

@@ -218,3 +218,34 @@ func runBash(t *testing.T, bash, script string) string {
 }
 
 func writeFile(path string, data []byte) error { return os.WriteFile(path, data, 0o600) }
+
+func TestReleaseVersionFileErrorsSpeakJSON(t *testing.T) {
+	tests := []struct {
+		body string
+		want string
+	}{
+		{`{"versoin":"1"}`, `unknown field "versoin" (want version, commit`},
+		{`{"pr":"seventeen"}`, "pr: want a whole number, not a JSON string"},
+		{`{"channels":"staging"}`, "channels: want a list, not a JSON string"},
+		{`{"metadata":{"labels":[1]}}`, "metadata.labels: want an object, not a JSON array"},
+		{`["1.0.0"]`, "want a JSON object with version"},
+		{`{"version": 1.0`, "empty or cut short"},
+		{`{"version": }`, "not valid JSON at byte"},
+		{``, "empty or cut short"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.body, func(t *testing.T) {
+			file := t.TempDir() + "/version.json"
+			require.NoError(t, writeFile(file, []byte(tt.body)))
+			code, out, stderr := runRelease(t, nil, "--version-file", file)
+			assert.Equal(t, 2, code)
+			assert.Empty(t, out)
+			msg, ok := strings.CutPrefix(stderr, "release: --version-file "+file+": ")
+			require.True(t, ok, stderr)
+			assert.Contains(t, msg, tt.want)
+			assert.NotContains(t, msg, "Go ")
+			assert.NotContains(t, msg, "tagging.")
+			assert.NotContains(t, msg, "json: ")
+		})
+	}
+}
