@@ -45,11 +45,24 @@ func planUpdate(path string, src reference.Reference, channel string, paths []st
 	if err != nil {
 		return nil, err
 	}
+	p, err := newPlan(path, data, info.Mode().Perm(), src, channel, paths)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkWritable(filepath.Dir(path)); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+// newPlan chooses the images to pin in data, the content of the file at
+// path; see planUpdate.
+func newPlan(path string, data []byte, mode os.FileMode, src reference.Reference, channel string, paths []string) (*updatePlan, error) {
 	images, err := manifest.Find(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	p := &updatePlan{path: path, data: data, mode: info.Mode().Perm(), images: images, targets: map[int]bool{}, channel: channel}
+	p := &updatePlan{path: path, data: data, mode: mode, images: images, targets: map[int]bool{}, channel: channel}
 	repo := src.NameOnly().Familiar()
 	var same []string // paths of images of the same repository, for messages
 	for i, img := range images {
@@ -76,9 +89,6 @@ func planUpdate(path string, src reference.Reference, channel string, paths []st
 	if len(p.targets) == 0 {
 		return nil, fmt.Errorf("%s: no image of %s names the tag %q, and no --update-path was given; images of %s: %s",
 			path, repo, channel, repo, listOrNone(same))
-	}
-	if err := checkWritable(filepath.Dir(path)); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return p, nil
 }

@@ -192,6 +192,11 @@ func load(path string, stdin io.Reader) ([]workload, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parse(path, data)
+}
+
+// parse reads a workload list; name stands for the input in errors.
+func parse(path string, data []byte) ([]workload, error) {
 	var root yaml.Node
 	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&root); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s: not YAML or JSON: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))

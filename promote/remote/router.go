@@ -44,7 +44,7 @@ type Router struct {
 	fixed    map[string]promote.Registry
 	only     []string // sorted; nil means every host
 
-	mu     sync.Mutex
+	mu     sync.RWMutex
 	routes map[string]*route
 }
 
@@ -52,7 +52,7 @@ type route struct {
 	once sync.Once
 	reg  promote.Registry
 	err  error
-	used bool // guarded by Router.mu
+	used bool // reg is ready; guarded by Router.mu
 }
 
 // RouterOption configures NewRouter.
@@ -193,9 +193,18 @@ func (r *Router) backend(host string) (promote.Registry, error) {
 	if r.only != nil && !slices.Contains(r.only, host) {
 		return nil, &notRoutedError{host: host, only: r.only}
 	}
-	r.mu.Lock()
+	// The usual case: the backend exists.
+	r.mu.RLock()
 	rt := r.routes[host]
-	if rt == nil {
+	if rt != nil && rt.used {
+		reg := rt.reg
+		r.mu.RUnlock()
+		return reg, nil
+	}
+	r.mu.RUnlock()
+
+	r.mu.Lock()
+	if rt = r.routes[host]; rt == nil {
 		rt = &route{}
 		r.routes[host] = rt
 	}
@@ -220,8 +229,8 @@ func (r *Router) backend(host string) (promote.Registry, error) {
 // Hosts returns, sorted, the hosts the Router has routed a reference to so
 // far.
 func (r *Router) Hosts() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	var out []string
 	for h, rt := range r.routes {
 		if rt.used {
