@@ -132,7 +132,8 @@ func TestRebuildCheckHelpAndVersion(t *testing.T) {
 	for _, want := range []string{"usage: rebuild-check", "Exit status:", "  1  something needs action", "  2  bad input"} {
 		assert.Contains(t, out, want)
 	}
-	code, out, _ = check(t, seeded(t), "", "--version")
-	assert.Equal(t, 0, code)
-	assert.True(t, strings.HasPrefix(out, "rebuild-check "), out)
+	var vout, verr bytes.Buffer
+	code = run(context.Background(), []string{"--version"}, demo.Connect, false, strings.NewReader(""), &vout, &verr)
+	assert.Equal(t, 0, code, verr.String())
+	assert.True(t, strings.HasPrefix(vout.String(), "rebuild-check "), vout.String())
 }

@@ -25,6 +25,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/imagetags/imagetags/examples/internal/demo"
@@ -108,6 +110,12 @@ func run(ctx context.Context, args []string, env environment, stdout, stderr io.
 	fs.BoolVar(&o.notes, "notes", false, "with --publish: print Markdown release notes instead of the JSON record")
 	fs.BoolVar(&o.demo, "demo", false, "with --publish or --read-tags: work on an in-memory registry with demo images, served as "+demo.Host+" only")
 	fs.Var(&o.plainHTTP, "plain-http", "speak plain HTTP to registry `HOST` (repeatable); loopback hosts always do")
+	if len(args) > 1 && slices.ContainsFunc(args, func(a string) bool {
+		return a == "--version" || a == "-version" || strings.HasPrefix(a, "--version=") || strings.HasPrefix(a, "-version=")
+	}) {
+		fmt.Fprintln(stderr, "release: --version prints the program's version; the release version is --release-version VERSION (see release --help)")
+		return demo.ExitUsage
+	}
 	if code, stop := demo.Parse(fs, args, stdout, stderr); stop {
 		return code
 	}
@@ -121,8 +129,13 @@ func run(ctx context.Context, args []string, env environment, stdout, stderr io.
 	if o.notes && o.publish == "" {
 		return usage("--notes needs --publish")
 	}
-	if o.demo && o.publish == "" && !o.readTags {
-		return usage("--demo needs --publish or --read-tags: nothing else uses a registry")
+	if o.publish == "" && !o.readTags {
+		if o.demo {
+			return usage("--demo needs --publish or --read-tags: nothing else uses a registry")
+		}
+		if len(o.plainHTTP) > 0 {
+			return usage("--plain-http needs --publish or --read-tags: nothing else uses a registry")
+		}
 	}
 	if !validFormat(o.format) {
 		return usage("unknown --format %q (want lines, docker, json, bake, github or set)", o.format)

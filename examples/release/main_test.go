@@ -170,6 +170,9 @@ func TestReleaseErrors(t *testing.T) {
 		{[]string{"--release-version", "1.0.0", "extra"}, nil, "unexpected argument"},
 		{[]string{"--release-version", "1.0.0"}, map[string]string{"SOURCE_DATE_EPOCH": "yesterday"}, "SOURCE_DATE_EPOCH"},
 		{[]string{"--nope"}, nil, "release: unknown flag --nope (see release --help)"},
+		{[]string{"--release-version", "1.0.0", "--plain-http", "registry.corp"}, nil, "--plain-http needs --publish or --read-tags"},
+		{[]string{"--release-version", "1.0.0", "--demo"}, nil, "--demo needs --publish or --read-tags"},
+		{[]string{"--version", "1.0.0"}, nil, "release: --version prints the program's version; the release version is --release-version VERSION"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -255,6 +258,7 @@ func TestReleasePublishErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"--release-version", "1.0.0", "--notes"}, 2, "--notes needs --publish"},
+		{[]string{"--release-version", "1.0.0", "--read-tags"}, 2, "--read-tags needs at least one --image"},
 		{[]string{"--release-version", "1.0.0", "--publish", "sha256:nope", "--image", "a/b"}, 2, `--publish "sha256:nope": want a digest`},
 		{[]string{"--release-version", "1.0.0", "--publish", cat.PaymentAPI241}, 2, "at least one --image"},
 		{[]string{"--release-version", "1.0.0", "--publish", cat.PaymentAPI241, "--image", demoApp + ":1"}, 2, "repository name only"},

@@ -94,7 +94,7 @@ func deriveAgainst(ctx context.Context, reg *remote.Router, repos []reference.Re
 func publish(ctx context.Context, o options, reg *remote.Router, repos []reference.Reference, d digest.Digest, set tagging.Set, env environment, stdout, stderr io.Writer) int {
 	code := demo.ExitOK
 	var records []promote.Record
-	progress := demo.NewProgress(stderr, env.terminal, fmt.Sprintf("release: publishing %d tags in", len(set.Tags)))
+	progress := demo.NewProgress(stderr, env.terminal, fmt.Sprintf("release: publishing %d tags: repository", len(set.Tags)))
 	for i, repo := range repos {
 		progress.Update(i, len(repos))
 		src, err := repo.WithDigest(d)

@@ -196,7 +196,7 @@ func TestReleasePublishProgress(t *testing.T) {
 				connect: func(bool, []string, io.Writer) (*remote.Router, error) { return demo.Router(reg) }}
 			code := run(context.Background(), []string{"--demo", "--release-version", "2.4.2", "--image", demoApp, "--publish", build}, e, &out, &errOut)
 			require.Equal(t, 0, code, errOut.String())
-			assert.Equal(t, tt.want, strings.Contains(errOut.String(), "\rrelease: publishing 2 tags in 1/1"), errOut.String())
+			assert.Equal(t, tt.want, strings.Contains(errOut.String(), "\rrelease: publishing 2 tags: repository 1/1"), errOut.String())
 		})
 	}
 }

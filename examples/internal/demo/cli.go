@@ -57,7 +57,9 @@ func versionOf(info *debug.BuildInfo) string {
 // --help prints the usage on stdout and stops with status 0; --version
 // prints the program's version and stops with status 0; a mistyped flag
 // or a bad value prints one line naming it, with a pointer to --help, and
-// stops with status 2. stop is false when the program should go on.
+// stops with status 2; so does --version with anything else, so that a
+// script never mistakes the version line for the output it wanted. stop
+// is false when the program should go on.
 //
 // fs.Usage should write to fs.Output(). Parse defines the version flag
 // itself.
@@ -79,6 +81,11 @@ func Parse(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int,
 		return ExitOK, true
 	case err != nil:
 		fmt.Fprintf(stderr, "%s: %s (see %s --help)\n", fs.Name(), flagError(err), fs.Name())
+		return ExitUsage, true
+	case *version && (fs.NArg() > 0 || fs.NFlag() > 1):
+		// A script that meant another flag must not take the version
+		// line for its output.
+		fmt.Fprintf(stderr, "%s: --version prints the program's version and takes no other arguments (see %s --help)\n", fs.Name(), fs.Name())
 		return ExitUsage, true
 	case *version:
 		fmt.Fprintf(stdout, "%s %s\n", fs.Name(), Version())

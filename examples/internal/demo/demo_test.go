@@ -141,6 +141,8 @@ func TestParse(t *testing.T) {
 		{"unknown flag", []string{"--nmae", "x"}, 2, true, "", "tool: unknown flag --nmae (see tool --help)\n", "usage"},
 		{"missing value", []string{"--name"}, 2, true, "", "tool: flag --name needs a value (see tool --help)\n", "usage"},
 		{"bad value", []string{"--count", "many"}, 2, true, "", `invalid value "many" for flag --count`, "usage"},
+		{"version and more", []string{"--version", "1.0.0"}, 2, true, "", "tool: --version prints the program's version and takes no other arguments", ""},
+		{"version and a flag", []string{"--name", "x", "--version"}, 2, true, "", "takes no other arguments", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
