@@ -301,6 +301,9 @@ func TestPromoteUsageErrors(t *testing.T) {
 		{[]string{"--from", app + ":1", "--to", "bad/tag"}, 2, "--to"},
 		{[]string{"--from", app + ":1", "--to", "x", "--expect", "nope"}, 2, `--expect "nope": want a digest`},
 		{[]string{"--rollback", "--record", "/does/not/exist"}, 2, "no such file"},
+		{[]string{"--rollback", "--record", recordFile(t, `"a string"`)}, 2, "want the JSON record an earlier promote printed, not a JSON string"},
+		{[]string{"--rollback", "--record", recordFile(t, `{"tags": 3}`)}, 2, "tags: want a list, not a JSON number"},
+		{[]string{"--rollback", "--record", recordFile(t, `{}`)}, 2, "with operation, repository, digest and tags"},
 		{[]string{"--rollback", "--record", "x.json", "--from", "a:1"}, 2, "replaces --from"},
 		{[]string{"--rollback", "--record", "x.json", "--expect", "sha256:" + strings.Repeat("0", 64)}, 2, "neither --expect nor --update"},
 		{[]string{"--rollback", "--record", "x.json", "--update", "d.yaml"}, 2, "neither --expect nor --update"},
@@ -316,6 +319,8 @@ func TestPromoteUsageErrors(t *testing.T) {
 			assert.Contains(t, stderr, tt.want)
 			assert.Empty(t, out, "no record of a move that was never tried")
 			assert.NotContains(t, stderr, "promote: promote:")
+			assert.NotContains(t, stderr, "Go value")
+			assert.NotContains(t, stderr, "promote.Record")
 			assert.NotContains(t, stderr, "Usage of")
 			assert.NotContains(t, stderr, "  -expect", "a mistake prints one line, not the usage")
 		})
@@ -342,4 +347,11 @@ func TestPromoteHelpAndVersion(t *testing.T) {
 			assert.Empty(t, errOut.String())
 		})
 	}
+}
+
+func recordFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "record.json")
+	require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
+	return p
 }

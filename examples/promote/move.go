@@ -35,7 +35,10 @@ func rollbackRecord(e env, o *options) int {
 	}
 	var old promote.Record
 	if err := json.Unmarshal(data, &old); err != nil {
-		return usageError(e.stderr, "--record %s: not a record printed by promote: %v", o.recordFile, err)
+		return usageError(e.stderr, "--record %s: %s", o.recordFile, demo.JSONError(err, "the JSON record an earlier promote printed"))
+	}
+	if old.Operation == "" || old.Repository == "" {
+		return usageError(e.stderr, "--record %s: want the JSON record an earlier promote printed, with operation, repository, digest and tags", o.recordFile)
 	}
 	repo, err := reference.Parse(old.Repository)
 	if err != nil {

@@ -5,13 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/imagetags/imagetags/examples/internal/demo"
 	"github.com/imagetags/imagetags/tagging"
 )
 
@@ -28,7 +27,7 @@ func gather(o options, fs *flag.FlagSet, getenv func(string) string, now func() 
 		dec := json.NewDecoder(strings.NewReader(string(data)))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&file); err != nil {
-			return tagging.Facts{}, tagging.Scheme{}, fmt.Errorf("--version-file %s: %s", o.versionFile, jsonError(err))
+			return tagging.Facts{}, tagging.Scheme{}, fmt.Errorf("--version-file %s: %s", o.versionFile, demo.JSONError(err, "a JSON object with "+factKeys))
 		}
 		merge(&facts, file)
 	}
@@ -87,50 +86,6 @@ func gather(o options, fs *flag.FlagSet, getenv func(string) string, now func() 
 
 // factKeys are the keys of a --version-file, as the user writes them.
 const factKeys = "version, commit, branch, defaultBranch, pr, buildID, time, variant, channels, existingTags, metadata"
-
-// jsonError words a decoding error of a --version-file in the file's own
-// terms: its keys and JSON's kinds of value, never Go's type names.
-func jsonError(err error) string {
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syntax):
-		return fmt.Sprintf("not valid JSON at byte %d: %s", syntax.Offset, strings.TrimPrefix(syntax.Error(), "json: "))
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			return "want a JSON object with " + factKeys
-		}
-		return fmt.Sprintf("%s: want %s, not a JSON %s", field, jsonKind(typ.Type), typ.Value)
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return "empty or cut short: want a JSON object with " + factKeys
-	}
-	msg := strings.TrimPrefix(err.Error(), "json: ")
-	if strings.HasPrefix(msg, "unknown field ") {
-		return msg + " (want " + factKeys + ")"
-	}
-	return msg
-}
-
-// jsonKind names the JSON value a Go type is read from.
-func jsonKind(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "a whole number"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.String:
-		return "a string"
-	case reflect.Slice, reflect.Array:
-		return "a list"
-	case reflect.Map, reflect.Struct:
-		return "an object"
-	}
-	return "another kind of value"
-}
 
 // missingFacts reports a build with no fact a tag can come from, so that
 // the next CI step never builds an untagged image.

@@ -224,11 +224,11 @@ func TestReleaseVersionFileErrorsSpeakJSON(t *testing.T) {
 		body string
 		want string
 	}{
-		{`{"versoin":"1"}`, `unknown field "versoin" (want version, commit`},
+		{`{"versoin":"1"}`, `unknown field "versoin" (want a JSON object with version, commit`},
 		{`{"pr":"seventeen"}`, "pr: want a whole number, not a JSON string"},
 		{`{"channels":"staging"}`, "channels: want a list, not a JSON string"},
 		{`{"metadata":{"labels":[1]}}`, "metadata.labels: want an object, not a JSON array"},
-		{`["1.0.0"]`, "want a JSON object with version"},
+		{`["1.0.0"]`, "want a JSON object with version, commit, branch, defaultBranch, pr, buildID, time, variant, channels, existingTags, metadata, not a JSON array"},
 		{`{"version": 1.0`, "empty or cut short"},
 		{`{"version": }`, "not valid JSON at byte"},
 		{``, "empty or cut short"},

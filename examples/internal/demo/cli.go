@@ -1,11 +1,13 @@
 package demo
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"runtime/debug"
 	"strings"
 )
@@ -178,3 +180,48 @@ func (l *ListFlag) String() string { return strings.Join(*l, ",") }
 
 // Set adds one value.
 func (l *ListFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// JSONError words an error of encoding/json in the file's own terms: its
+// keys and JSON's kinds of value, never Go's type names. want says what the
+// file should hold, such as "a JSON object with version, commit, …".
+func JSONError(err error, want string) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("not valid JSON at byte %d: %s", syntax.Offset, strings.TrimPrefix(syntax.Error(), "json: "))
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return fmt.Sprintf("want %s, not a JSON %s", want, typ.Value)
+		}
+		return fmt.Sprintf("%s: want %s, not a JSON %s", field, jsonKind(typ.Type), typ.Value)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "empty or cut short: want " + want
+	}
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	if strings.HasPrefix(msg, "unknown field ") {
+		return msg + " (want " + want + ")"
+	}
+	return msg
+}
+
+// jsonKind names the JSON value a Go type is read from.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "another kind of value"
+}
