@@ -3,6 +3,7 @@ package demo
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -228,4 +229,44 @@ func TestProgress(t *testing.T) {
 		})
 	}
 	assert.False(t, IsTerminal(&bytes.Buffer{}))
+}
+
+func TestJSONError(t *testing.T) {
+	type doc struct {
+		Name  string            `json:"name"`
+		Count int               `json:"count"`
+		Tags  []string          `json:"tags"`
+		Meta  map[string]string `json:"meta"`
+		On    bool              `json:"on"`
+		Ratio float64           `json:"ratio"`
+	}
+	tests := []struct {
+		body string
+		want string
+	}{
+		{`{"count":"x"}`, "count: want a whole number, not a JSON string"},
+		{`{"tags":{}}`, "tags: want a list, not a JSON object"},
+		{`{"meta":[]}`, "meta: want an object, not a JSON array"},
+		{`{"on":1}`, "on: want true or false, not a JSON number"},
+		{`{"ratio":"x"}`, "ratio: want a number, not a JSON string"},
+		{`{"name":1}`, "name: want a string, not a JSON number"},
+		{`[]`, "want a document, not a JSON array"},
+		{`{"nmae":"x"}`, `unknown field "nmae" (want a document)`},
+		{`{"name":}`, "not valid JSON at byte 9"},
+		{``, "empty or cut short: want a document"},
+		{`{"name":"x"`, "empty or cut short"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.body, func(t *testing.T) {
+			dec := json.NewDecoder(strings.NewReader(tt.body))
+			dec.DisallowUnknownFields()
+			var d doc
+			err := dec.Decode(&d)
+			require.Error(t, err)
+			msg := JSONError(err, "a document")
+			assert.Contains(t, msg, tt.want)
+			assert.NotContains(t, msg, "Go ")
+			assert.NotContains(t, msg, "demo.doc")
+		})
+	}
 }
