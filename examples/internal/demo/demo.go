@@ -118,13 +118,12 @@ func Connect(demoMode bool, plainHTTP []string, stderr io.Writer) (*remote.Route
 	}
 	opts := []remote.RouterOption{remote.RouteDefaults(remote.WithDockerConfig(""), remote.WithPlainHTTPLoopback())}
 	for _, h := range plainHTTP {
+		if _, err := remote.NewRouter(remote.RouteHost(h)); err != nil {
+			return nil, fmt.Errorf("--plain-http %q: want a registry host such as registry.corp or registry.corp:5000", h)
+		}
 		opts = append(opts, remote.RouteHost(h, remote.WithPlainHTTP()))
 	}
-	r, err := remote.NewRouter(opts...)
-	if err != nil {
-		return nil, fmt.Errorf("--plain-http or docker config: %w", err)
-	}
-	return r, nil
+	return remote.NewRouter(opts...)
 }
 
 // Router serves reg as Host and refuses every other host: the registry of

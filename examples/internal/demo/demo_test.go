@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http/httptest"
+	"os"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -95,7 +96,12 @@ func TestConnectDemoMode(t *testing.T) {
 	_, err = Connect(true, []string{"localhost:5000"}, io.Discard)
 	assert.ErrorContains(t, err, "--plain-http has no meaning with --demo")
 	_, err = Connect(false, []string{"not a host"}, io.Discard)
-	assert.ErrorContains(t, err, "--plain-http")
+	assert.ErrorContains(t, err, `--plain-http "not a host": want a registry host`)
+
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	require.NoError(t, os.WriteFile(os.Getenv("DOCKER_CONFIG")+"/config.json", []byte("{broken"), 0o600))
+	_, err = Connect(false, nil, io.Discard)
+	assert.ErrorContains(t, err, "docker config")
 }
 
 func TestOpen(t *testing.T) {
