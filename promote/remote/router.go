@@ -35,9 +35,11 @@ var ErrNotRouted = errors.New("registry host not routed")
 // fleet that mixes docker.io, ghcr.io and an internal registry in one run.
 // Each reference goes to the backend of its own host, created on first use
 // with the options given to RouteDefaults and RouteHost, or given directly
-// with RouteBackend. Credentials given for one host never reach another,
-// since every host has its own backend. A Router is safe for concurrent
-// use.
+// with RouteBackend. Every host has its own backend, which refuses
+// references on other hosts, and static credentials are accepted only per
+// host (RouteHost), so credentials meant for one registry are never sent to
+// another; the docker config's credentials are looked up by host. A Router
+// is safe for concurrent use.
 type Router struct {
 	defaults []Option
 	hosts    map[string][]Option
@@ -60,7 +62,9 @@ type RouterOption func(*Router) error
 
 // RouteDefaults gives the options of New used for every host the Router
 // creates a backend for, such as WithDockerConfig("") and
-// WithPlainHTTPLoopback(). Given twice, the options add up.
+// WithPlainHTTPLoopback(). Given twice, the options add up. WithCredentials
+// is refused here, since it would send one registry's password to every
+// host a reference names: give it with RouteHost.
 func RouteDefaults(opts ...Option) RouterOption {
 	return func(r *Router) error {
 		r.defaults = append(r.defaults, opts...)
@@ -140,11 +144,15 @@ func NewRouter(opts ...RouterOption) (*Router, error) {
 			return nil, err
 		}
 	}
-	if err := checkOptions(r.defaults); err != nil {
+	s, err := checkOptions(r.defaults)
+	if err != nil {
 		return nil, err
 	}
+	if s.credSource == staticCredentials {
+		return nil, errors.New("remote: WithCredentials in RouteDefaults would send the password to every registry host; give it with RouteHost for its host")
+	}
 	for host, extra := range r.hosts {
-		if err := checkOptions(append(slices.Clip(r.defaults), extra...)); err != nil {
+		if _, err := checkOptions(append(slices.Clip(r.defaults), extra...)); err != nil {
 			return nil, fmt.Errorf("registry host %q: %w", host, err)
 		}
 	}
@@ -163,19 +171,22 @@ func NewRouter(opts ...RouterOption) (*Router, error) {
 	return r, nil
 }
 
+// staticCredentials is the credential source WithCredentials records.
+const staticCredentials = "static credentials"
+
 // checkOptions applies opts to scratch settings, to report a bad option
 // when the Router is built.
-func checkOptions(opts []Option) error {
+func checkOptions(opts []Option) (settings, error) {
 	var s settings
 	for _, o := range opts {
 		if o == nil {
 			continue
 		}
 		if err := o(&s); err != nil {
-			return err
+			return s, err
 		}
 	}
-	return nil
+	return s, nil
 }
 
 // Backend returns the backend that serves ref's registry host, creating it

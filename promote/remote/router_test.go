@@ -171,8 +171,9 @@ func TestNewRouterRefusesBadOptions(t *testing.T) {
 		{"bad default", []remote.RouterOption{remote.RouteDefaults(remote.WithPageSize(0))}, "page size"},
 		{"bad host option", []remote.RouterOption{remote.RouteHost("ghcr.io", remote.WithPageCap(-1))}, `"ghcr.io"`},
 		{"credentials twice", []remote.RouterOption{
-			remote.RouteDefaults(remote.WithCredentials("u", "p")),
+			remote.RouteDefaults(remote.WithDockerConfig(emptyDockerConfig(t))),
 			remote.RouteHost("ghcr.io", remote.WithCredentials("v", "q"))}, "credentials given twice"},
+		{"static credentials for every host", []remote.RouterOption{remote.RouteDefaults(remote.WithCredentials("u", "secret"))}, "give it with RouteHost"},
 		{"nil backend", []remote.RouterOption{remote.RouteBackend("ghcr.io", nil)}, "nil registry"},
 		{"backend and options", []remote.RouterOption{remote.RouteHost("ghcr.io"), remote.RouteBackend("ghcr.io", fake)}, "either options or a backend"},
 		{"two backends", []remote.RouterOption{remote.RouteBackend("ghcr.io", fake), remote.RouteBackend("ghcr.io", fake)}, "two backends"},
@@ -186,8 +187,16 @@ func TestNewRouterRefusesBadOptions(t *testing.T) {
 			_, err := remote.NewRouter(tt.opts...)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
+			assert.NotContains(t, err.Error(), "secret")
 		})
 	}
+}
+
+func emptyDockerConfig(t *testing.T) string {
+	t.Helper()
+	path := t.TempDir() + "/config.json"
+	require.NoError(t, os.WriteFile(path, []byte("{}"), 0o600))
+	return path
 }
 
 func badDockerConfig(t *testing.T) string {
