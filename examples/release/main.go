@@ -5,7 +5,7 @@
 // in the form the next step needs.
 //
 //	release --release-version 2.4.1 --commit a3f2c8d --image ghcr.io/acme/payment-api
-//	release --format docker --image ghcr.io/acme/app        # docker build -t … --label …
+//	eval "docker build $(release --format docker --image ghcr.io/acme/app) ."   # -t … --label …, shell-quoted
 //	release --format json                                   # metadata-action's json output
 //	release --format github >> "$GITHUB_OUTPUT"             # step outputs tags, labels, version
 //	release --release-version 2.4.1 --image ghcr.io/acme/payment-api --publish sha256:… --notes
@@ -101,7 +101,9 @@ func run(ctx context.Context, args []string, env environment, stdout, stderr io.
 	fs.Var(&o.channels, "channel", "extra channel tag, such as staging (repeatable)")
 	fs.StringVar(&o.existing, "existing", "", "comma-separated tags the repository already has, so rolling tags and latest move only forward")
 	fs.BoolVar(&o.readTags, "read-tags", false, "read each --image repository's tags from its registry and derive against them (implied by --publish)")
-	fs.StringVar(&o.format, "format", "lines", "output: lines, docker, json, bake, github, set")
+	fs.StringVar(&o.format, "format", "lines", "output: lines, docker, json, bake, github, set. docker prints shell-quoted\n"+
+		"arguments: paste them, or eval \"docker build $(release --format docker …) .\" (a bare $(…) would split\n"+
+		"label values at their spaces)")
 	fs.StringVar(&o.bakeTarget, "bake-target", "", "target name in the bake file (default docker-metadata-action)")
 	fs.StringVar(&o.versionPrefix, "version-prefix", "", "monorepo git-tag prefix stripped from the version, such as app/")
 	fs.BoolVar(&o.noSHA, "no-sha", false, "do not emit the sha-<commit> tag")

@@ -249,3 +249,16 @@ func TestReleaseVersionFileErrorsSpeakJSON(t *testing.T) {
 		})
 	}
 }
+
+// The documented eval form keeps every argument whole too.
+func TestReleaseDockerFormatWithEval(t *testing.T) {
+	bash := lookBash(t)
+	file := t.TempDir() + "/version.json"
+	require.NoError(t, writeFile(file, []byte(`{"version":"1.2.3","metadata":{"title":"My App's API"}}`)))
+	code, out, stderr := runRelease(t, nil, "--version-file", file, "--image", "ghcr.io/acme/app", "--format", "docker")
+	require.Equal(t, 0, code, stderr)
+	outFile := t.TempDir() + "/args"
+	require.NoError(t, writeFile(outFile, []byte(out)))
+	got := runBash(t, bash, `eval "set -- $(cat '`+outFile+`')"; printf '%s\0' "$@"`)
+	assert.Contains(t, strings.Split(got, "\x00"), "org.opencontainers.image.title=My App's API")
+}
