@@ -112,12 +112,20 @@ func (p *updatePlan) prepare(d digest.Digest) error {
 		}
 		want[i] = v
 	}
-	index := make(map[manifest.Image]int, len(p.images))
+	type place struct {
+		path, value string
+		line        int
+	}
+	index := make(map[place]int, len(p.images))
 	for i, img := range p.images {
-		index[img] = i
+		index[place{img.Path, img.Value, img.Line}] = i
 	}
 	out, n, err := manifest.Rewrite(p.data, p.images, func(img manifest.Image) (string, bool) {
-		v, ok := want[index[img]]
+		i, ok := index[place{img.Path, img.Value, img.Line}]
+		if !ok {
+			return "", false
+		}
+		v, ok := want[i]
 		return v, ok
 	})
 	if err != nil {
