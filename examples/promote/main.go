@@ -114,7 +114,7 @@ func run(ctx context.Context, args []string, connect demo.Connector, stdout, std
 		return code
 	}
 	if fs.NArg() > 0 {
-		return usageError(stderr, "unexpected argument %q (flags come before nothing else; see promote --help)", fs.Arg(0))
+		return usageError(stderr, "unexpected argument %q: promote takes flags only (see promote --help)", fs.Arg(0))
 	}
 	e := env{ctx: ctx, connect: connect, stdout: stdout, stderr: stderr}
 	for _, m := range modes {

@@ -93,6 +93,9 @@ func run(ctx context.Context, args []string, connect demo.Connector, terminal bo
 		fmt.Fprintln(stderr, "rebuild-check:", demo.Message(err))
 		return demo.ExitUsage
 	}
+	if fs.NArg() > 1 && strings.HasPrefix(fs.Arg(1), "-") {
+		return fail(fmt.Errorf("%s after FILE: flags go before FILE (see rebuild-check --help)", fs.Arg(1)))
+	}
 	if fs.NArg() != 1 {
 		return fail(errors.New("give exactly one FILE (see rebuild-check --help)"))
 	}

@@ -110,6 +110,7 @@ func TestRebuildCheckInputErrors(t *testing.T) {
 		{"bad prereleases", []string{write("k.yaml", "- image: registry.example.com/a/b:1\n  prereleases: sometimes\n")}, `prereleases "sometimes": want true or false`},
 		{"a host outside demo mode", []string{write("l.yaml", "- name: l\n  image: ghcr.io/acme/app:1\n")}, "entry 1 (l): image ghcr.io/acme/app:1: demo mode works only on registry.example.com"},
 		{"mistyped flag", []string{"--jsn", "x.yaml"}, "rebuild-check: unknown flag --jsn (see rebuild-check --help)"},
+		{"flag after the file", []string{"workspaces.yaml", "--json"}, "--json after FILE: flags go before FILE"},
 		{"bad concurrency", []string{"--concurrency", "0", "workspaces.yaml"}, "--concurrency 0"},
 	}
 	for _, tt := range tests {
