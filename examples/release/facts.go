@@ -21,7 +21,7 @@ func gather(o options, fs *flag.FlagSet, getenv func(string) string, now func() 
 	if o.versionFile != "" {
 		data, err := os.ReadFile(o.versionFile)
 		if err != nil {
-			return tagging.Facts{}, tagging.Scheme{}, err
+			return tagging.Facts{}, tagging.Scheme{}, fmt.Errorf("--version-file: %w", err)
 		}
 		var file tagging.Facts
 		dec := json.NewDecoder(strings.NewReader(string(data)))

@@ -169,6 +169,7 @@ func TestReleaseErrors(t *testing.T) {
 		{[]string{"--image", "Bad/Name", "--release-version", "1.0.0"}, nil, "Bad/Name"},
 		{[]string{"--release-version", "1.0.0", "extra"}, nil, "unexpected argument"},
 		{[]string{"--release-version", "1.0.0"}, map[string]string{"SOURCE_DATE_EPOCH": "yesterday"}, "SOURCE_DATE_EPOCH"},
+		{[]string{"--version-file", "/does/not/exist.json"}, nil, "--version-file: open /does/not/exist.json: no such file"},
 		{[]string{"--nope"}, nil, "release: unknown flag --nope (see release --help)"},
 		{[]string{"--release-version", "1.0.0", "--plain-http", "registry.corp"}, nil, "--plain-http needs --publish or --read-tags"},
 		{[]string{"--release-version", "1.0.0", "--demo"}, nil, "--demo needs --publish or --read-tags"},
