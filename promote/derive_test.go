@@ -79,7 +79,7 @@ func TestDeriveAgainst(t *testing.T) {
 				r = pagedRegistry{reg, tt.pageSize}
 			}
 			before := append([]string(nil), tt.facts.ExistingTags...)
-			set, err := promote.DeriveAgainst(context.Background(), r, reference.MustParse("registry.example.com/acme/app"), tt.facts, tagging.DefaultScheme())
+			set, err := promote.DeriveAgainst(context.Background(), r, tt.facts, tagging.DefaultScheme(), reference.MustParse("registry.example.com/acme/app"))
 			require.NoError(t, err)
 			for _, tag := range tt.want {
 				assert.True(t, set.Has(tag), "%s in %v", tag, set.Names())
@@ -119,7 +119,7 @@ func TestDeriveAgainstRefusesPartialListings(t *testing.T) {
 			require.NoError(t, err)
 			reg.InjectFault(tt.fault)
 			set, err := promote.DeriveAgainst(context.Background(), pagedRegistry{reg, 1},
-				reference.MustParse("registry.example.com/acme/app"), tagging.Facts{Version: "2.4.2"}, tagging.DefaultScheme())
+				tagging.Facts{Version: "2.4.2"}, tagging.DefaultScheme(), reference.MustParse("registry.example.com/acme/app"))
 			require.Error(t, err)
 			assert.ErrorIs(t, err, tt.fault.Err)
 			assert.Contains(t, err.Error(), "registry.example.com/acme/app")
@@ -129,12 +129,56 @@ func TestDeriveAgainstRefusesPartialListings(t *testing.T) {
 }
 
 func TestDeriveAgainstInputErrors(t *testing.T) {
-	_, err := promote.DeriveAgainst(context.Background(), nil, reference.MustParse("acme/app"), tagging.Facts{Version: "1.0.0"}, tagging.DefaultScheme())
-	assert.Error(t, err)
-	_, err = promote.DeriveAgainst(context.Background(), memory.New(), reference.Reference{}, tagging.Facts{Version: "1.0.0"}, tagging.DefaultScheme())
-	assert.Error(t, err)
-	_, err = promote.DeriveAgainst(context.Background(), memory.New(), reference.MustParse("acme/app"), tagging.Facts{Version: "not-a-version"}, tagging.DefaultScheme())
-	assert.Error(t, err)
+	app := reference.MustParse("acme/app")
+	tests := []struct {
+		name  string
+		reg   promote.Registry
+		facts tagging.Facts
+		repos []reference.Reference
+		want  string
+	}{
+		{"no registry", nil, tagging.Facts{Version: "1.0.0"}, []reference.Reference{app}, "nil Registry"},
+		{"no repository", memory.New(), tagging.Facts{Version: "1.0.0"}, nil, "no repository"},
+		{"empty repository", memory.New(), tagging.Facts{Version: "1.0.0"}, []reference.Reference{{}}, "empty repository"},
+		{"bad facts", memory.New(), tagging.Facts{Version: "not-a-version"}, []reference.Reference{app}, "not-a-version"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := promote.DeriveAgainst(context.Background(), tt.reg, tt.facts, tagging.DefaultScheme(), tt.repos...)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+// Mirrors on several registries get one set: a tag moves only where the
+// build is the newest of its line in all of them.
+func TestDeriveAgainstMirrors(t *testing.T) {
+	reg := memory.New()
+	_, err := reg.Seed(
+		memory.Image{Repository: "acme/app", Tags: []string{"2.4.1"}, Content: "primary"},
+		memory.Image{Repository: "mirror/app", Tags: []string{"2.5.0"}, Content: "mirror"},
+	)
+	require.NoError(t, err)
+	primary := reference.MustParse("registry.example.com/acme/app")
+	mirror := reference.MustParse("mirror.example.com/mirror/app")
+	tests := []struct {
+		name   string
+		repos  []reference.Reference
+		latest bool
+	}{
+		{"the primary alone", []reference.Reference{primary}, true},
+		{"with the mirror", []reference.Reference{primary, mirror}, false},
+		{"a repository that does not exist yet", []reference.Reference{primary, reference.MustParse("registry.example.com/new/app")}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			set, err := promote.DeriveAgainst(context.Background(), reg, tagging.Facts{Version: "2.4.2"}, tagging.DefaultScheme(), tt.repos...)
+			require.NoError(t, err)
+			assert.Equal(t, tt.latest, set.Has("latest"), set.Names())
+			assert.True(t, set.Has("2.4"))
+		})
+	}
 }
 
 // DeriveAgainst reads the repository's tags before deriving, so a hotfix
@@ -150,8 +194,8 @@ func ExampleDeriveAgainst() {
 		fmt.Println(err)
 		return
 	}
-	set, err := promote.DeriveAgainst(context.Background(), reg, reference.MustParse("registry.example.com/acme/api"),
-		tagging.Facts{Version: "2.4.2"}, tagging.DefaultScheme())
+	set, err := promote.DeriveAgainst(context.Background(), reg, tagging.Facts{Version: "2.4.2"}, tagging.DefaultScheme(),
+		reference.MustParse("registry.example.com/acme/api"))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -96,11 +96,11 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 	fmt.Fprintln(w, "\n== 2. tag set for acmecorp/payment-api 2.4.1 (commit a3f2c8d), a hotfix after 2.5.0")
 	fmt.Fprintln(w, "  the in-memory registry lists:", existing)
-	set, err := promote.DeriveAgainst(ctx, reg, repo, tagging.Facts{
+	set, err := promote.DeriveAgainst(ctx, reg, tagging.Facts{
 		Version:  "v2.4.1",
 		Commit:   "a3f2c8d91e44b7e1a4c52f0d3b9e8a7c6d5e4f30",
 		Channels: []string{"staging"},
-	}, tagging.DefaultScheme())
+	}, tagging.DefaultScheme(), repo)
 	if err != nil {
 		return err
 	}

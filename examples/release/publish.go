@@ -58,7 +58,7 @@ func withRegistry(ctx context.Context, o options, facts tagging.Facts, scheme ta
 			return usage("%s", err)
 		}
 	}
-	set, err := deriveAgainst(ctx, reg, repos, facts, scheme)
+	set, err := promote.DeriveAgainst(ctx, reg, facts, scheme, repos...)
 	if err != nil {
 		fmt.Fprintln(stderr, "release:", demo.Message(err))
 		return demo.ExitFailed
@@ -73,20 +73,6 @@ func withRegistry(ctx context.Context, o options, facts tagging.Facts, scheme ta
 		return demo.ExitOK
 	}
 	return publish(ctx, o, reg, repos, d, set, env, stdout, stderr)
-}
-
-// deriveAgainst derives the set against the tags of every repository, so
-// that a tag moves only when the build is the newest of its line in all of
-// them: the same tag set goes to every mirror.
-func deriveAgainst(ctx context.Context, reg *remote.Router, repos []reference.Reference, facts tagging.Facts, scheme tagging.Scheme) (tagging.Set, error) {
-	for _, r := range repos[1:] {
-		tags, err := promote.AllTags(ctx, reg, r)
-		if err != nil && !errors.Is(err, promote.ErrNotFound) {
-			return tagging.Set{}, fmt.Errorf("list the tags of %s: %w", r.Name(), err)
-		}
-		facts.ExistingTags = append(facts.ExistingTags, tags...)
-	}
-	return promote.DeriveAgainst(ctx, reg, repos[0], facts, scheme)
 }
 
 // publish points the set's tags at the digest in every image repository

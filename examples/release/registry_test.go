@@ -262,3 +262,17 @@ func TestReleaseDockerFormatWithEval(t *testing.T) {
 	got := runBash(t, bash, `eval "set -- $(cat '`+outFile+`')"; printf '%s\0' "$@"`)
 	assert.Contains(t, strings.Split(got, "\x00"), "org.opencontainers.image.title=My App's API")
 }
+
+// With two --image repositories, the tags of both count: a hotfix that is
+// the newest in one but not in the other takes latest in neither.
+func TestReleasePublishesOneSetToMirrors(t *testing.T) {
+	reg, _ := hotfixRegistry(t, "acmecorp/payment-api")
+	_, err := reg.Seed(memory.Image{Repository: "mirror/payment-api", Tags: []string{"2.4.1"}, Content: "2.4.1"})
+	require.NoError(t, err)
+	code, out, stderr := publishRun(t, reg, "--release-version", "2.4.2", "--image", demoApp, "--image", demo.Host+"/mirror/payment-api",
+		"--read-tags", "--format", "lines")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, demo.Host+"/mirror/payment-api:2.4.2\n")
+	assert.NotContains(t, out, ":latest", "2.5.0 in the first repository keeps latest off both")
+	assert.NotContains(t, out, ":2\n")
+}
