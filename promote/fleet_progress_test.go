@@ -65,3 +65,29 @@ func TestCheckFleetProgress(t *testing.T) {
 		})
 	}
 }
+
+// FleetOptions.Progress reports CheckFleet's requests as they finish, for
+// a progress line on a terminal.
+func ExampleFleetOptions_progress() {
+	reg := memory.New()
+	ds, err := reg.Seed(memory.Image{Repository: "team/app", Tags: []string{"1.4", "1.5"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	builds := []policy.Build{
+		{Ref: reference.MustParse("registry.example.com/team/app:1.4"), Digest: ds[0]},
+		{Ref: reference.MustParse("registry.example.com/team/app:1.5"), Digest: ds[0]},
+	}
+	last := ""
+	_, err = promote.CheckFleet(context.Background(), reg, builds, promote.FleetOptions{
+		Progress: func(done, total int) { last = fmt.Sprintf("%d/%d requests", done, total) },
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(last)
+	// Output:
+	// 3/3 requests
+}
