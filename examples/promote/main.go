@@ -46,28 +46,39 @@ type options struct {
 type env struct {
 	ctx            context.Context
 	connect        demo.Connector
+	fs             *flag.FlagSet // parsed; fs.Visit lists the flags given
 	stdout, stderr io.Writer
 }
 
-// A mode is one job of the program. run dispatches to the first mode whose
-// selected reports true for the parsed flags; other files of the package
-// add modes (and their flags) through extensions.
+// A mode is one job of the program. run tries the modes in order; the
+// first whose try reports done decides the exit status. Other files of
+// the package add modes (and their flags) through extensions.
 type mode struct {
-	name     string
-	selected func(o *options) bool
-	run      func(e env, o *options) int
+	name string
+	try  func(e env, o *options) (code int, done bool)
 }
 
 // extensions lets other files of this package add flags and modes: each
 // function registers its flags on fs and returns its mode, which is tried
-// before the built-in ones.
+// before the built-in ones. A mode opens its registry with e.connect(
+// o.demo, o.plainHTTP, e.stderr): a router to each reference's own host
+// (or the demo registry), whose Backend gives one host's registry; it
+// checks references with demo.Check before any write, and builds the
+// options of a move with moveOptions.
 var extensions []func(fs *flag.FlagSet) mode
 
 // builtin are the modes of this file, tried in order; the last one takes
 // whatever is left.
 var builtin = []mode{
-	{name: "rollback from a record", selected: func(o *options) bool { return o.rollback && o.recordFile != "" }, run: rollbackRecord},
-	{name: "promote or roll back one channel", selected: func(*options) bool { return true }, run: moveChannel},
+	{name: "rollback from a record", try: func(e env, o *options) (int, bool) {
+		if !o.rollback || o.recordFile == "" {
+			return 0, false
+		}
+		return rollbackRecord(e, o), true
+	}},
+	{name: "promote or roll back one channel", try: func(e env, o *options) (int, bool) {
+		return moveChannel(e, o), true
+	}},
 }
 
 const usageText = `usage: promote --from REF --to CHANNEL [--expect DIGEST] [--update FILE [--update-path PATH]...]
@@ -116,10 +127,10 @@ func run(ctx context.Context, args []string, connect demo.Connector, stdout, std
 	if fs.NArg() > 0 {
 		return usageError(stderr, "unexpected argument %q: promote takes flags only (see promote --help)", fs.Arg(0))
 	}
-	e := env{ctx: ctx, connect: connect, stdout: stdout, stderr: stderr}
+	e := env{ctx: ctx, connect: connect, fs: fs, stdout: stdout, stderr: stderr}
 	for _, m := range modes {
-		if m.selected(&o) {
-			return m.run(e, &o)
+		if code, done := m.try(e, &o); done {
+			return code
 		}
 	}
 	return usageError(stderr, "nothing to do (see promote --help)")

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -354,4 +356,34 @@ func recordFile(t *testing.T, body string) string {
 	p := filepath.Join(t.TempDir(), "record.json")
 	require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
 	return p
+}
+
+// Other files add modes through extensions: their flags parse, their mode
+// is tried first, and the built-in ones still run when it declines.
+func TestPromoteExtensions(t *testing.T) {
+	saved := extensions
+	t.Cleanup(func() { extensions = saved })
+	var seen []string
+	extensions = append(extensions, func(fs *flag.FlagSet) mode {
+		shout := fs.Bool("shout", false, "an extension's flag")
+		return mode{name: "shout", try: func(e env, o *options) (int, bool) {
+			given := map[string]bool{}
+			e.fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+			seen = append(seen, fmt.Sprint(*shout, given["from"]))
+			if !*shout {
+				return 0, false
+			}
+			fmt.Fprintln(e.stdout, "shouted", o.from)
+			return 0, true
+		}}
+	})
+	b := newBot(t)
+	code, out, stderr := b.run(t, "--shout", "--from", "x")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, "shouted x\n", out)
+
+	code, out, stderr = b.run(t, "--from", app+":v2.4.1", "--to", "production")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, "promote", decode(t, out).Operation)
+	assert.Equal(t, []string{"true true", "false true"}, seen)
 }

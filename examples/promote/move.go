@@ -21,6 +21,20 @@ var protect = promote.WithImmutable(func(tag string) bool {
 	return tagging.Classify(tag).Kind == tagging.Immutable
 })
 
+// moveOptions are the options of a move the flags ask for: version and
+// commit tags are never moved, and --expect is the precondition.
+func moveOptions(o *options) ([]promote.Option, error) {
+	opts := []promote.Option{protect}
+	if o.expect != "" {
+		d, err := digest.Parse(o.expect)
+		if err != nil {
+			return nil, fmt.Errorf("--expect %q: want a digest such as sha256:<64 hex digits>", o.expect)
+		}
+		opts = append(opts, promote.ExpectCurrent(d))
+	}
+	return opts, nil
+}
+
 // rollbackRecord undoes the moves of a record an earlier run printed.
 func rollbackRecord(e env, o *options) int {
 	if o.from != "" || o.to != "" {
@@ -78,13 +92,9 @@ func moveChannel(e env, o *options) int {
 	if c := tagging.Classify(o.to); c.Kind == tagging.Immutable {
 		return usageError(e.stderr, "--to %q: refusing to move it: %s, so it must always name the same image; promote to a channel tag such as staging or production", o.to, c.Explain())
 	}
-	opts := []promote.Option{protect}
-	if o.expect != "" {
-		d, err := digest.Parse(o.expect)
-		if err != nil {
-			return usageError(e.stderr, "--expect %q: want a digest such as sha256:<64 hex digits>", o.expect)
-		}
-		opts = append(opts, promote.ExpectCurrent(d))
+	opts, err := moveOptions(o)
+	if err != nil {
+		return usageError(e.stderr, "%v", err)
 	}
 	var plan *updatePlan
 	if o.update != "" {
