@@ -15,9 +15,15 @@ import (
 // Exit statuses shared by the programs; each program's --help says what
 // they mean for it.
 const (
-	ExitOK     = 0 // the work was done, or there was nothing wrong
-	ExitFailed = 1 // the registry refused or failed, or the check found something
-	ExitUsage  = 2 // bad input: flags, files, references; nothing was changed
+	// ExitOK is the status of a run that did its work, or found nothing
+	// wrong.
+	ExitOK = 0
+	// ExitFailed is the status of a run the registry refused or failed, or
+	// whose check found something to act on.
+	ExitFailed = 1
+	// ExitUsage is the status of bad input (flags, files, references):
+	// nothing was changed.
+	ExitUsage = 2
 )
 
 // Version returns the version of the running program, as --version prints
