@@ -98,7 +98,7 @@ func run(ctx context.Context, args []string, env environment, stdout, stderr io.
 	fs.StringVar(&o.facts.Variant, "variant", "", "image variant appended to every tag, such as alpine")
 	fs.StringVar(&o.versionFile, "version-file", "", "JSON `FILE` with build facts (version, commit, branch, pr, buildID, metadata…)")
 	fs.Var(&o.images, "image", "image `REPOSITORY` to tag, such as ghcr.io/acme/app (repeatable)")
-	fs.Var(&o.channels, "channel", "extra channel tag, such as staging (repeatable)")
+	fs.Var(&o.channels, "channel", "extra channel `TAG`, such as staging (repeatable)")
 	fs.StringVar(&o.existing, "existing", "", "comma-separated tags the repository already has, so rolling tags and latest move only forward")
 	fs.BoolVar(&o.readTags, "read-tags", false, "read each --image repository's tags from its registry and derive against them (implied by --publish)")
 	fs.StringVar(&o.format, "format", "lines", "output: lines, docker, json, bake, github, set. docker prints shell-quoted\n"+
