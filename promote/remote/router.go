@@ -200,6 +200,16 @@ func (r *Router) Backend(ref reference.Reference) (promote.Registry, error) {
 	return r.backend(ref.Registry())
 }
 
+// Registry returns the backend that serves host, spelled as references
+// spell it ("ghcr.io", "localhost:5000"), creating it on first use: the
+// Router as a set of registries for operations that reach several hosts.
+func (r *Router) Registry(host string) (promote.Registry, error) {
+	if err := validateHost(host); err != nil {
+		return nil, err
+	}
+	return r.backend(host)
+}
+
 func (r *Router) backend(host string) (promote.Registry, error) {
 	if r.only != nil && !slices.Contains(r.only, host) {
 		return nil, &notRoutedError{host: host, only: r.only}

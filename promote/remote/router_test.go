@@ -107,6 +107,11 @@ func TestRouterFixedBackendKeepsItsAbilities(t *testing.T) {
 	ref := reference.MustParse("registry.example.com/acme/app:production")
 	b, err := r.Backend(ref)
 	require.NoError(t, err)
+	byHost, err := r.Registry("registry.example.com")
+	require.NoError(t, err)
+	assert.Same(t, fake, byHost.(*memory.Registry))
+	_, err = r.Registry("not a host")
+	assert.Error(t, err)
 	sw, ok := b.(promote.TagSwapper)
 	require.True(t, ok, "the fake's TagSwapper is reachable through Backend")
 	require.NoError(t, sw.SwapTag(context.Background(), ref, "", ds[0]))
@@ -133,6 +138,7 @@ func TestRouterRefusesHostsNotRouted(t *testing.T) {
 		{"delete", func() error { return r.DeleteTag(ctx, ref) }},
 		{"fetch", func() error { _, _, err := r.FetchManifest(ctx, ref); return err }},
 		{"backend", func() error { _, err := r.Backend(ref); return err }},
+		{"registry", func() error { _, err := r.Registry("ghcr.io"); return err }},
 	}
 	for _, c := range calls {
 		t.Run(c.name, func(t *testing.T) {
