@@ -144,7 +144,7 @@ func moveChannel(e env, o *options) int {
 	}
 	n, err := plan.write()
 	if err != nil {
-		fmt.Fprintf(e.stderr, "promote: %s moved, but --update %s was not written: %v\n", o.to, o.update, err)
+		fmt.Fprintf(e.stderr, "promote: %s points at %s, but --update %s was not written: %v\n", o.to, rec.Digest, o.update, err)
 		return demo.ExitFailed
 	}
 	if n == 0 {
