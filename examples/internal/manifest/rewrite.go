@@ -202,7 +202,12 @@ func quote(v string, st style, format Format) (string, error) {
 // trees, node for node, except that the nodes keyed in want now hold the
 // wanted values.
 func verifyYAML(before, after []byte, want map[string]string) error {
-	if _, err := checkEncoding(after); err != nil {
+	bomAfter, err := checkEncoding(after)
+	if err != nil {
+		return err
+	}
+	bomBefore, err := checkEncoding(before)
+	if err != nil {
 		return err
 	}
 	old, err := decodeYAML(before)
@@ -226,11 +231,11 @@ func verifyYAML(before, after []byte, want map[string]string) error {
 		return fmt.Errorf("%d of %d edited values were not found again", len(want)-seen, len(want))
 	}
 	// The values must still be read as the same images.
-	oldImgs, err := findYAML(before)
+	oldImgs, err := imagesOf(before, bomBefore, old)
 	if err != nil {
 		return err
 	}
-	newImgs, err := findYAML(after)
+	newImgs, err := imagesOf(after, bomAfter, neu)
 	if err != nil {
 		return fmt.Errorf("the result is not read as before: %v", err)
 	}

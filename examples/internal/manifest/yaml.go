@@ -85,6 +85,11 @@ func findYAML(data []byte) ([]Image, error) {
 	if err != nil {
 		return nil, templateHint(data, err)
 	}
+	return imagesOf(data, bom, docs)
+}
+
+// imagesOf finds the images of the decoded documents of data.
+func imagesOf(data []byte, bom int, docs []yamlDoc) ([]Image, error) {
 	lines := lineStarts(data, bom)
 	var out []Image
 	for i, d := range docs {
@@ -340,6 +345,9 @@ func (w *walker) add(v *yaml.Node, path, via string, compose bool) {
 	if compose {
 		img.Resolved, img.Unresolved = interpolate(n.Value)
 	}
+	if strings.Contains(n.Value, "{{") {
+		img.Resolved, img.Unresolved = "", "the value is a template expression; lint the rendered output (such as helm template's)"
+	}
 	img.start, img.end, img.style, img.locErr = w.locate(n)
 	if img.locErr != nil {
 		img.locErr = fmt.Errorf("line %d: %s: %w", n.Line, path, img.locErr)
@@ -370,19 +378,22 @@ func (w *walker) locate(n *yaml.Node) (int, int, style, error) {
 		return -1, -1, 0, errors.New("cannot locate the value in the file")
 	}
 	var st style
-	switch n.Style &^ yaml.FlowStyle {
+	switch n.Style &^ (yaml.FlowStyle | yaml.TaggedStyle) {
 	case yaml.DoubleQuotedStyle:
 		st = doubleQuoted
 	case yaml.SingleQuotedStyle:
 		st = singleQuoted
 	case yaml.LiteralStyle, yaml.FoldedStyle:
 		return -1, -1, block, errors.New("the value is a block scalar (| or >); rewrite it by hand")
-	case 0, yaml.TaggedStyle:
+	case 0:
 		st = plain
 	default:
 		return -1, -1, 0, errors.New("the value has a YAML style that is not rewritten")
 	}
-	end := scalarEnd(w.data, start, st)
+	end := scalarEnd(w.data, start, st, false)
+	if st == plain && end >= 0 && string(w.data[start:end]) != n.Value {
+		end = scalarEnd(w.data, start, st, true) // inside [] or {}
+	}
 	if end < 0 {
 		return -1, -1, 0, errors.New("cannot find the end of the value in the file")
 	}
@@ -396,12 +407,26 @@ func (w *walker) locate(n *yaml.Node) (int, int, style, error) {
 			return -1, -1, 0, fmt.Errorf("found %q where the value %q was expected", raw, n.Value)
 		}
 	default:
-		var s string
-		if err := yaml.Unmarshal(raw, &s); err != nil || s != n.Value {
+		if !quotedIs(raw, st, n.Value) {
 			return -1, -1, 0, fmt.Errorf("found %q where the value %q was expected", raw, n.Value)
 		}
 	}
 	return start, end, st, nil
+}
+
+// quotedIs reports whether the quoted scalar raw, on one line, spells
+// value.
+func quotedIs(raw []byte, st style, value string) bool {
+	inner := string(raw[1 : len(raw)-1])
+	switch {
+	case st == singleQuoted:
+		return strings.ReplaceAll(inner, "''", "'") == value
+	case !strings.Contains(inner, "\\"):
+		return inner == value
+	}
+	var s string
+	err := yaml.Unmarshal(raw, &s)
+	return err == nil && s == value
 }
 
 func hasBreak(b []byte) bool {
@@ -463,8 +488,10 @@ func columnBytes(line []byte, col int) int {
 	return off
 }
 
-// scalarEnd finds the end of the scalar that starts at start, or -1.
-func scalarEnd(data []byte, start int, st style) int {
+// scalarEnd finds the end of the scalar that starts at start, or -1; flow
+// says whether a plain scalar is inside a flow collection, where ",[]{}"
+// end it.
+func scalarEnd(data []byte, start int, st style, flow bool) int {
 	switch st {
 	case doubleQuoted:
 		if data[start] != '"' {
@@ -497,11 +524,11 @@ func scalarEnd(data []byte, start int, st style) int {
 	if c := data[start]; c == '"' || c == '\'' || c == '|' || c == '>' {
 		return -1
 	}
-	// A plain scalar ends at the end of the line, a comment, or a flow
-	// indicator; image references contain none of ",[]{}" or " #". The
-	// value is compared with the parser's afterwards.
+	// A plain scalar ends at the end of the line, a comment, or in a flow
+	// collection a flow indicator. The value is compared with the
+	// parser's afterwards.
 	i := start
-	for i < len(data) && data[i] != '\n' && data[i] != '\r' && !isFlow(data[i]) {
+	for i < len(data) && data[i] != '\n' && data[i] != '\r' && !(flow && isFlow(data[i])) {
 		if data[i] == '#' && i > start && (data[i-1] == ' ' || data[i-1] == '\t') {
 			break
 		}
