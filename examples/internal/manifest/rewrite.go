@@ -40,7 +40,8 @@ func Rewrite(data []byte, images []Image, replace func(Image) (string, bool)) ([
 
 // Edit returns data with the images for which replace returns a new value
 // and true rewritten, and the list of edits made, in file order.
-// images must come from Find, FindFile or FindDockerfile on the same data.
+// images must come from Find, FindFile or FindDockerfile on the same data;
+// replace is called once for each of them, in order.
 // Everything else, comments and formatting included, is left byte for
 // byte; quoted values stay quoted the same way. An image reached through
 // an alias or a merge key is rewritten where its anchor is written, which
