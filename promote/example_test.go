@@ -72,17 +72,20 @@ func ExamplePublish() {
 	//     {
 	//       "tag": "1.5",
 	//       "digest": "sha256:ce2a7b889ed3",
-	//       "moved": true
+	//       "moved": true,
+	//       "basis": "swap"
 	//     },
 	//     {
 	//       "tag": "1",
 	//       "digest": "sha256:ce2a7b889ed3",
-	//       "moved": true
+	//       "moved": true,
+	//       "basis": "swap"
 	//     },
 	//     {
 	//       "tag": "latest",
 	//       "digest": "sha256:ce2a7b889ed3",
-	//       "moved": true
+	//       "moved": true,
+	//       "basis": "swap"
 	//     }
 	//   ],
 	//   "time": "2026-11-23T12:00:00Z"

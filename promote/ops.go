@@ -17,7 +17,9 @@ var errNilRegistry = errors.New("promote: nil Registry")
 // digest in the repository the tags belong to): build once, tag many.
 // Duplicate tags are handled once. Tags already at the digest are left
 // alone; protected tags (WithImmutable, WithImmutablePatterns) that point
-// elsewhere are refused. When some tags fail, Publish still sets the rest
+// elsewhere are refused. Each TagChange's Basis says how its Previous is
+// known: exactly (a TagSwapper's compare-and-swap from the digest just
+// read) or as observed by a read before the write. When some tags fail, Publish still sets the rest
 // and returns the Record with a *PartialError. To publish a tagging.Set,
 // pass its Names().
 func Publish(ctx context.Context, r Registry, src reference.Reference, tags []string, opts ...Option) (Record, error) {
@@ -93,6 +95,8 @@ func moveOne(ctx context.Context, r Registry, op string, src reference.Reference
 // without one that tag fails with ErrUnsupported). Each tag must still
 // point where the record left it; a tag moved since fails with
 // ErrPreconditionFailed, so a rollback does not clobber a later release.
+// A tag already back where the rollback would put it is done, so running
+// the same rollback twice succeeds the second time with nothing moved.
 // The check and the write are one atomic step for moves on a registry
 // that implements TagSwapper (the in-memory fake does); elsewhere, and for
 // deleting a tag the record created, they are two requests, so a release
@@ -235,8 +239,20 @@ func readTag(ctx context.Context, r Registry, repo reference.Reference, tag stri
 	return ref, prev, err
 }
 
+// swapAttempts bounds how often setTag re-reads and swaps again when
+// another writer moves the tag between its read and its swap, so that a
+// tag under constant contention fails instead of spinning.
+const swapAttempts = 3
+
 // setTag points tag in repo at d, honouring protection and the optional
 // expectation, and reports what happened.
+//
+// A tag already at d is done, whatever the expectation: a retried call
+// converges instead of failing on its own earlier success. With a
+// TagSwapper every write is a swap from the digest just read, so Previous
+// is exactly what the write replaced; without one it is what a read just
+// before the write saw. A write that fails without a definite refusal (a
+// lost answer) is checked with a read before it is reported as not moved.
 func setTag(ctx context.Context, r Registry, cfg *config, repo reference.Reference, tag string, d digest.Digest, expect *digest.Digest) (TagChange, error) {
 	ch := TagChange{Tag: tag, Digest: d}
 	fail := func(err error) (TagChange, error) {
@@ -244,33 +260,80 @@ func setTag(ctx context.Context, r Registry, cfg *config, repo reference.Referen
 		ch.Error = err.Error()
 		return ch, err
 	}
-	ref, prev, err := readTag(ctx, r, repo, tag)
-	if err != nil {
+	sw, canSwap := r.(TagSwapper)
+	for attempt := 1; ; attempt++ {
+		ref, prev, err := readTag(ctx, r, repo, tag)
+		if err != nil {
+			return fail(err)
+		}
+		ch.Previous = prev
+		if prev == d {
+			return ch, nil
+		}
+		if expect != nil && *expect != prev {
+			return fail(mismatch(*expect, prev))
+		}
+		if prev != "" && cfg.immutable(tag) {
+			return fail(fmt.Errorf("refusing to move it from %s to %s: protected by the immutable-tag option: %w", prev, d, ErrTagImmutable))
+		}
+		if canSwap {
+			err = sw.SwapTag(ctx, ref, prev, d)
+			if err == nil {
+				ch.Moved, ch.Basis = true, BasisSwap
+				return ch, nil
+			}
+			if errors.Is(err, ErrPreconditionFailed) && attempt < swapAttempts {
+				continue // another writer moved it after the read: read again
+			}
+			if errors.Is(err, ErrPreconditionFailed) {
+				return fail(fmt.Errorf("it kept moving under concurrent writers (%d attempts): %w", attempt, err))
+			}
+		} else {
+			err = r.Tag(ctx, ref, d)
+			if err == nil {
+				ch.Moved, ch.Basis = true, BasisRead
+				return ch, nil
+			}
+		}
+		if definite(err) {
+			return fail(err)
+		}
+		if landed(ctx, r, ref, d) {
+			ch.Moved, ch.Basis = true, BasisReadBack
+			return ch, nil
+		}
 		return fail(err)
 	}
-	ch.Previous = prev
-	if expect != nil && *expect != prev {
-		return fail(mismatch(*expect, prev))
-	}
-	if prev == d {
-		return ch, nil
-	}
-	if prev != "" && cfg.immutable(tag) {
-		return fail(fmt.Errorf("refusing to move it from %s to %s: protected by the immutable-tag option: %w", prev, d, ErrTagImmutable))
-	}
-	if sw, ok := r.(TagSwapper); ok && expect != nil {
-		err = sw.SwapTag(ctx, ref, *expect, d)
-	} else {
-		err = r.Tag(ctx, ref, d)
-	}
-	if err != nil {
-		return fail(err)
-	}
-	ch.Moved = true
-	return ch, nil
 }
 
-// deleteTag removes tag from repo if it still points at expect.
+// definite reports whether err is a registry's clear refusal, after which
+// the write certainly did not happen, rather than a lost or garbled answer.
+func definite(err error) bool {
+	for _, s := range []error{ErrNotFound, ErrTagImmutable, ErrPreconditionFailed, ErrUnauthorized, ErrDenied, ErrUnsupported, ErrRateLimited} {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// verifyTimeout bounds the read that checks whether a write whose answer
+// was lost took effect.
+const verifyTimeout = 10 * time.Second
+
+// landed reports whether ref's tag points at d now. It reads even when
+// ctx is done (the caller's deadline may be what cut the answer off), on a
+// context of its own bounded by verifyTimeout.
+func landed(ctx context.Context, r Registry, ref reference.Reference, d digest.Digest) bool {
+	vctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), verifyTimeout)
+	defer cancel()
+	desc, err := r.Resolve(vctx, ref)
+	return err == nil && desc.Digest == d
+}
+
+// deleteTag removes tag from repo if it still points at expect. A tag
+// already gone is done: a retried rollback converges, and a DELETE whose
+// first answer was lost and whose retry found nothing counts as done.
 func deleteTag(ctx context.Context, r Registry, cfg *config, repo reference.Reference, tag string, expect digest.Digest) (TagChange, error) {
 	ch := TagChange{Tag: tag}
 	fail := func(err error) (TagChange, error) {
@@ -296,11 +359,30 @@ func deleteTag(ctx context.Context, r Registry, cfg *config, repo reference.Refe
 	if !ok {
 		return fail(fmt.Errorf("the tag did not exist before and the registry cannot delete tags: %w", ErrUnsupported))
 	}
-	if err := del.DeleteTag(ctx, ref); err != nil {
+	err = del.DeleteTag(ctx, ref)
+	switch {
+	case err == nil:
+		ch.Moved, ch.Basis = true, BasisRead
+	case errors.Is(err, ErrNotFound):
+		// Read a moment ago and gone now: an earlier attempt of this
+		// DELETE (whose answer was lost) or another writer removed it.
+		ch.Moved, ch.Basis = true, BasisReadBack
+	case definite(err):
+		return fail(err)
+	case gone(ctx, r, ref):
+		ch.Moved, ch.Basis = true, BasisReadBack
+	default:
 		return fail(err)
 	}
-	ch.Moved = true
 	return ch, nil
+}
+
+// gone reports whether ref's tag no longer exists, read as landed reads.
+func gone(ctx context.Context, r Registry, ref reference.Reference) bool {
+	vctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), verifyTimeout)
+	defer cancel()
+	_, err := r.Resolve(vctx, ref)
+	return errors.Is(err, ErrNotFound)
 }
 
 func mismatch(expect, have digest.Digest) error {

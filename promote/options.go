@@ -50,10 +50,21 @@ func WithImmutablePatterns(patterns ...string) Option {
 }
 
 // ExpectCurrent is the precondition of Promote and RollbackTo: the channel
-// tag must point at d when the write happens, or the operation fails with
-// ErrPreconditionFailed and writes nothing. With a registry that
-// implements TagSwapper the check and the write are one atomic step, so of
-// several promoters expecting the same digest exactly one wins.
+// tag must point at d, or the operation fails with ErrPreconditionFailed
+// and writes nothing. A channel already at the digest being promoted
+// succeeds with nothing moved whatever the precondition, so a retried call
+// whose first attempt landed converges instead of failing.
+//
+// What is guaranteed depends on the registry. With one that implements
+// TagSwapper (the in-memory fake does), the check and the write are one
+// atomic compare-and-swap: of several promoters expecting the same digest
+// exactly one wins. Without it (every registry spoken to over the OCI
+// Distribution API, which has no conditional tag write) the tag is read,
+// compared and then written in separate requests: a writer that moves the
+// tag between the read and the write is not detected and is overwritten,
+// and the Record marks such a change with BasisRead. The precondition then
+// catches every promotion that happened before the read, not one racing
+// it.
 func ExpectCurrent(d digest.Digest) Option {
 	return func(c *config) { c.expect = &d }
 }

@@ -54,9 +54,9 @@ func TestPublish(t *testing.T) {
 		Source:     "r.test/team/app:1.1.0",
 		Digest:     d2,
 		Tags: []promote.TagChange{
-			{Tag: "1.1", Digest: d2, Previous: d1, Moved: true},
+			{Tag: "1.1", Digest: d2, Previous: d1, Moved: true, Basis: promote.BasisSwap},
 			{Tag: "1", Digest: d2, Previous: d2},
-			{Tag: "latest", Digest: d2, Moved: true},
+			{Tag: "latest", Digest: d2, Moved: true, Basis: promote.BasisSwap},
 		},
 		Time: fixedTime,
 	}, rec)
@@ -225,8 +225,8 @@ func TestRollbackFromRecord(t *testing.T) {
 	assert.Equal(t, "rollback", back.Operation)
 	assert.Equal(t, "publish at 2026-11-23T12:00:00Z", back.Source)
 	assert.Equal(t, []promote.TagChange{
-		{Tag: "1", Digest: d1, Previous: d2, Moved: true},
-		{Tag: "latest", Previous: d2, Moved: true},
+		{Tag: "1", Digest: d1, Previous: d2, Moved: true, Basis: promote.BasisSwap},
+		{Tag: "latest", Previous: d2, Moved: true, Basis: promote.BasisRead},
 	}, back.Tags)
 	assert.Empty(t, back.Digest, "rollback sent tags to different places")
 	desc, err := reg.Resolve(ctx, ref(t, "r.test/team/app:1"))
@@ -287,7 +287,7 @@ func TestRollbackTo(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "rollback", rec.Operation)
 	assert.Equal(t, d1, rec.Digest)
-	assert.Equal(t, []promote.TagChange{{Tag: "production", Digest: d1, Previous: d2, Moved: true}}, rec.Tags)
+	assert.Equal(t, []promote.TagChange{{Tag: "production", Digest: d1, Previous: d2, Moved: true, Basis: promote.BasisSwap}}, rec.Tags)
 }
 
 func TestPin(t *testing.T) {

@@ -34,14 +34,38 @@ type TagChange struct {
 	// removed a tag that did not exist before.
 	Digest digest.Digest `json:"digest,omitempty"`
 	// Previous is where the tag pointed before, or "" when it did not
-	// exist (or could not be read).
+	// exist (or could not be read). Basis says how certain it is.
 	Previous digest.Digest `json:"previous,omitempty"`
 	// Moved reports that the operation changed the tag. A tag already at
 	// its digest is not moved, and is not an error.
 	Moved bool `json:"moved"`
+	// Basis says, for a moved tag, how the operation knows what it
+	// replaced: BasisSwap, BasisRead or BasisReadBack. It is "" for a tag
+	// that did not move.
+	Basis Basis `json:"basis,omitempty"`
 	// Error says why the tag was left alone, or is "" on success.
 	Error string `json:"error,omitempty"`
 }
+
+// Basis says how a TagChange knows the digest a moved tag replaced.
+type Basis string
+
+const (
+	// BasisSwap: the registry moved the tag from Previous in one atomic
+	// compare-and-swap (it implements TagSwapper), so Previous is exactly
+	// the digest the write replaced and no other writer slipped in.
+	BasisSwap Basis = "swap"
+	// BasisRead: Previous was read just before a plain write. It is what
+	// the tag was observed at, not a guarantee: another writer between
+	// the read and the write would go unseen, and rolling the record back
+	// would restore what was read.
+	BasisRead Basis = "read"
+	// BasisReadBack: the write's answer was lost (a reset connection, a
+	// timeout), and a read afterwards found the tag where the operation
+	// wanted it (or, for a delete, gone). Previous is what was read before
+	// the write, as for BasisRead.
+	BasisReadBack Basis = "read-back"
+)
 
 // Moved returns the tags the operation changed, in order. The slice is the
 // caller's to keep.

@@ -70,6 +70,25 @@
 // to its digest is fetched again within the same bounds. Every write is
 // idempotent, so re-running an operation after a failure converges.
 //
+// # Time limits
+//
+// Nothing waits forever, even with context.Background(). Each attempt
+// waits at most WithRequestTimeout (DefaultRequestTimeout, 15s) for the
+// registry's answer once its request is sent, and an attempt with no
+// answer in time is retried like a dropped connection. The retry budget
+// is per call, and its MaxElapsed (30s by default) is also the call's
+// deadline when the caller's context has no earlier one. Retag bounds the
+// manifest read and each tag separately, so publishing many tags is not
+// cut short by one budget.
+//
+// # Credentials
+//
+// WithDockerConfig reads the Docker CLI's config and the credential
+// helpers it names; WithCredentials takes a fixed username and password.
+// Every value either holds, and every Authorization value sent, is
+// scrubbed from errors. A config entry whose "auth" is not base64 of
+// user:password is refused for its host without quoting any of it.
+//
 // # Testing against a real registry
 //
 // The integration tests run against the in-memory fake's HTTP handler in

@@ -106,7 +106,7 @@ func TestIntegrationPromotion(t *testing.T) {
 		prod2, err := promote.Promote(ctx, reg, ref(t, repo+":staging"), "production", promote.ExpectCurrent(d1))
 		require.NoError(t, err)
 		require.Len(t, prod2.Tags, 1)
-		assert.Equal(t, promote.TagChange{Tag: "production", Digest: d2, Previous: d1, Moved: true}, prod2.Tags[0])
+		assert.Equal(t, promote.TagChange{Tag: "production", Digest: d2, Previous: d1, Moved: true, Basis: promote.BasisRead}, prod2.Tags[0])
 
 		back, err := promote.Rollback(ctx, reg, prod2)
 		require.NoError(t, err)

@@ -38,7 +38,8 @@ func key(ref reference.Reference) string {
 // Resolve returns the descriptor of the manifest ref names with one HEAD
 // request (Docker Hub does not count HEAD against its pull limit).
 func (r *Registry) Resolve(ctx context.Context, ref reference.Reference) (ocispec.Descriptor, error) {
-	ctx, st := withCallState(ctx)
+	ctx, st, cancel := r.begin(ctx)
+	defer cancel()
 	repo, err := r.repository(ref)
 	if err != nil {
 		return ocispec.Descriptor{}, fmt.Errorf("remote: resolve %q: %w", ref.String(), err)
@@ -62,7 +63,8 @@ func (r *Registry) Resolve(ctx context.Context, ref reference.Reference) (ocispe
 // with one GET request, after checking that the bytes hash to the digest
 // (the one ref pins, or the one the registry reports).
 func (r *Registry) FetchManifest(ctx context.Context, ref reference.Reference) (ocispec.Descriptor, []byte, error) {
-	ctx, st := withCallState(ctx)
+	ctx, st, cancel := r.begin(ctx)
+	defer cancel()
 	repo, err := r.repository(ref)
 	if err != nil {
 		return ocispec.Descriptor{}, nil, fmt.Errorf("remote: fetch manifest %q: %w", ref.String(), err)
@@ -80,7 +82,8 @@ func (r *Registry) FetchManifest(ctx context.Context, ref reference.Reference) (
 // want to skip tags already in place use Retag, or promote.Publish, which
 // resolves each tag before calling Tag.
 func (r *Registry) Tag(ctx context.Context, ref reference.Reference, d digest.Digest) error {
-	ctx, st := withCallState(ctx)
+	ctx, st, cancel := r.begin(ctx)
+	defer cancel()
 	if !ref.HasTag() {
 		return fmt.Errorf("remote: tag %q: the reference has no tag", ref.String())
 	}
@@ -112,7 +115,6 @@ func (r *Registry) Tag(ctx context.Context, ref reference.Reference, d digest.Di
 // and whether it moved. When some tags fail, the others are still set and
 // the error is a *promote.PartialError naming both.
 func (r *Registry) Retag(ctx context.Context, src reference.Reference, tags ...string) (promote.Record, error) {
-	ctx, st := withCallState(ctx)
 	rec := promote.Record{Operation: "publish", Repository: src.Name(), Source: src.String(), Tags: []promote.TagChange{}, Time: time.Now()}
 	repo, err := r.repository(src)
 	if err != nil {
@@ -121,7 +123,9 @@ func (r *Registry) Retag(ctx context.Context, src reference.Reference, tags ...s
 	if len(tags) == 0 {
 		return rec, fmt.Errorf("remote: retag %q: no tags given", src.String())
 	}
-	m, err := r.fetch(ctx, repo, src)
+	fctx, st, cancel := r.begin(ctx)
+	m, err := r.fetch(fctx, repo, src)
+	cancel()
 	if err != nil {
 		return rec, r.wrap("retag", src.String(), err, st)
 	}
@@ -147,8 +151,8 @@ func (r *Registry) Retag(ctx context.Context, src reference.Reference, tags ...s
 
 func (r *Registry) retagOne(ctx context.Context, repo *orasremote.Repository, src reference.Reference, m manifest, tag string) (promote.TagChange, error) {
 	ch := promote.TagChange{Tag: tag, Digest: m.desc.Digest}
-	st := &callState{}
-	ctx = context.WithValue(ctx, callStateKey{}, st)
+	ctx, st, cancel := r.begin(ctx) // each tag is a call of its own
+	defer cancel()
 	fail := func(err error) (promote.TagChange, error) {
 		ch.Error = err.Error()
 		return ch, err
@@ -172,20 +176,52 @@ func (r *Registry) retagOne(ctx context.Context, repo *orasremote.Repository, sr
 		return ch, nil
 	}
 	if err := r.push(ctx, repo, m, tag); err != nil {
-		return fail(r.wrap("tag", dst.String(), err, st))
+		werr := r.wrap("tag", dst.String(), err, st)
+		if refused(werr) || !r.landed(ctx, repo, tag, m.desc.Digest) {
+			return fail(werr)
+		}
+		ch.Moved, ch.Basis = true, promote.BasisReadBack
+		return ch, nil
 	}
-	ch.Moved = true
+	ch.Moved, ch.Basis = true, promote.BasisRead
 	return ch, nil
 }
+
+// refused reports whether err is the registry's clear refusal, after which
+// a write certainly did not happen, rather than a lost answer.
+func refused(err error) bool {
+	for _, s := range []error{promote.ErrNotFound, promote.ErrTagImmutable, promote.ErrUnauthorized, promote.ErrDenied, promote.ErrUnsupported, promote.ErrRateLimited} {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// landed reports whether tag points at d now: the check, after a write
+// whose answer was lost, that tells a write the registry applied from one
+// it never saw. It reads even when ctx is done, within verifyTimeout.
+func (r *Registry) landed(ctx context.Context, repo *orasremote.Repository, tag string, d digest.Digest) bool {
+	vctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), verifyTimeout)
+	defer cancel()
+	desc, err := repo.Manifests().Resolve(vctx, tag)
+	return err == nil && desc.Digest == d
+}
+
+// verifyTimeout bounds the read that checks whether a write whose answer
+// was lost took effect.
+const verifyTimeout = 10 * time.Second
 
 // DeleteTag removes the tag of ref with a DELETE of the manifest by tag,
 // which CNCF distribution v3, Harbor, GHCR and others treat as untagging.
 // Registries that refuse it answer 405 or UNSUPPORTED: ErrUnsupported.
-// When a DELETE is retried after its connection dropped, the first attempt
-// may have succeeded, and the retry then reports ErrNotFound: the tag is
-// gone either way.
+// When a DELETE is retried after its answer was lost (a dropped
+// connection, a timeout, a 5xx), the first attempt may have succeeded, so
+// a retry answered with 404 counts as done; a first attempt answered with
+// 404 is ErrNotFound.
 func (r *Registry) DeleteTag(ctx context.Context, ref reference.Reference) error {
-	ctx, st := withCallState(ctx)
+	ctx, st, cancel := r.begin(ctx)
+	defer cancel()
 	if !ref.HasTag() {
 		return fmt.Errorf("remote: delete tag %q: the reference has no tag", ref.String())
 	}
@@ -207,6 +243,11 @@ func (r *Registry) DeleteTag(ctx context.Context, ref reference.Reference) error
 	switch resp.StatusCode {
 	case http.StatusAccepted, http.StatusOK, http.StatusNoContent:
 		return nil
+	case http.StatusNotFound:
+		if st.retried.Load() {
+			// An earlier attempt, whose answer was lost, removed it.
+			return nil
+		}
 	}
 	return r.wrap("delete tag", ref.String(), responseError(resp), st)
 }
@@ -218,7 +259,8 @@ func (r *Registry) DeleteTag(ctx context.Context, ref reference.Reference) error
 // with ErrPageCap at the cap. limit zero or less means the page size of
 // WithPageSize.
 func (r *Registry) Tags(ctx context.Context, repo reference.Reference, cursor string, limit int) (promote.TagPage, error) {
-	ctx, st := withCallState(ctx)
+	ctx, st, cancel := r.begin(ctx)
+	defer cancel()
 	orepo, err := r.repository(repo)
 	if err != nil {
 		return promote.TagPage{}, fmt.Errorf("remote: list tags of %q: %w", repo.Name(), err)

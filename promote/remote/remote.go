@@ -61,6 +61,8 @@ type Registry struct {
 	pageCap int
 	retry   RetryPolicy
 	cache   *manifestCache
+	// requestTimeout bounds one attempt's wait for an answer.
+	requestTimeout time.Duration
 }
 
 // RetryPolicy bounds how the backend retries a request that failed with a
@@ -69,13 +71,20 @@ type Registry struct {
 // is no longer than MaxBackoff and fits in what is left of MaxElapsed
 // (otherwise the *promote.RateLimitError returned carries it, for the
 // caller to decide). Retrying stops after MaxRetries retries or once
-// MaxElapsed has passed since the first attempt, whichever comes first,
-// and always when the request's context is done.
+// MaxElapsed has passed since the call began, whichever comes first, and
+// always when the call's context is done.
+//
+// The budget is per call, not per request: the retries of all requests
+// one call makes (Tag reads the manifest and then writes it) share it,
+// and MaxElapsed is also the call's deadline when the caller's context
+// has none earlier, so a registry that accepts connections and never
+// answers cannot block a call made with context.Background(). Each
+// attempt's wait for an answer is bounded by WithRequestTimeout.
 type RetryPolicy struct {
 	MaxRetries int           // retries after the first attempt; 0 disables retrying
 	MinBackoff time.Duration // the first wait
 	MaxBackoff time.Duration // the longest single wait
-	MaxElapsed time.Duration // the total time budget of one request, waits included
+	MaxElapsed time.Duration // the total time budget of one call, attempts and waits included
 }
 
 // DefaultRetryPolicy is the RetryPolicy used unless WithRetry says
@@ -86,16 +95,17 @@ var DefaultRetryPolicy = RetryPolicy{MaxRetries: 5, MinBackoff: 200 * time.Milli
 type Option func(*settings) error
 
 type settings struct {
-	credential    auth.CredentialFunc
-	credSource    string
-	transport     http.RoundTripper
-	plainHTTP     bool
-	plainLoopback bool
-	userAgent     string
-	page          int
-	pageCap       int
-	retry         RetryPolicy
-	staticSecrets []string
+	credential     auth.CredentialFunc
+	credSource     string
+	transport      http.RoundTripper
+	plainHTTP      bool
+	plainLoopback  bool
+	userAgent      string
+	page           int
+	pageCap        int
+	retry          RetryPolicy
+	requestTimeout time.Duration
+	staticSecrets  []string
 }
 
 // WithDockerConfig takes credentials from a Docker CLI config file and the
@@ -103,12 +113,21 @@ type settings struct {
 // means the default location: $DOCKER_CONFIG/config.json, or
 // ~/.docker/config.json. The file is read when New runs; credentials are
 // looked up (and helpers run) only when the registry asks for them.
+//
+// No credential in the file ever reaches an error: every value it holds
+// is scrubbed from the backend's errors, whether a lookup succeeded or
+// not, and an entry whose "auth" is not base64 of user:password (a bare
+// token, say) is refused, for its host only, with an error that quotes no
+// part of it and matches promote.ErrUnauthorized.
 func WithDockerConfig(path string) Option {
 	return func(s *settings) error {
-		var (
-			store *credentials.DynamicStore
-			err   error
-		)
+		// Read the file first with a parser of our own, whose errors never
+		// quote it, and learn every credential value it holds.
+		cfg, err := readDockerConfig(path)
+		if err != nil {
+			return err
+		}
+		var store *credentials.DynamicStore
 		if path == "" {
 			store, err = credentials.NewStoreFromDocker(credentials.StoreOptions{})
 		} else {
@@ -121,10 +140,8 @@ func WithDockerConfig(path string) Option {
 			}
 			return fmt.Errorf("remote: loading credentials from %s: %w", name, err)
 		}
-		if err := s.setCredential(credentials.Credential(store), "docker config"); err != nil {
-			return err
-		}
-		return nil
+		s.staticSecrets = append(s.staticSecrets, cfg.secrets...)
+		return s.setCredential(cfg.guard(credentials.Credential(store)), "docker config")
 	}
 }
 
@@ -250,6 +267,8 @@ func New(host string, opts ...Option) (*Registry, error) {
 		page:      DefaultPageSize,
 		pageCap:   DefaultPageCap,
 		retry:     DefaultRetryPolicy,
+
+		requestTimeout: DefaultRequestTimeout,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -264,10 +283,11 @@ func New(host string, opts ...Option) (*Registry, error) {
 		base = http.DefaultTransport
 	}
 	sec := newSecrets(s.staticSecrets...)
-	// From the wire up: the caller's transport; a recorder of the
-	// Authorization values sent, so they can be scrubbed from errors;
-	// retries; an observer of the final response for Retry-After.
-	rt := observe(newRetryTransport(sec.recorder(base), s.retry))
+	// From the wire up: the caller's transport; a bound on each attempt's
+	// wait for an answer; a recorder of the Authorization values sent, so
+	// they can be scrubbed from errors; retries; an observer of the final
+	// response for Retry-After.
+	rt := observe(newRetryTransport(sec.recorder(&attemptTimeout{base: base, d: s.requestTimeout}), s.retry))
 	client := &auth.Client{
 		Client: &http.Client{Transport: rt},
 		Cache:  auth.NewCache(),
@@ -291,6 +311,8 @@ func New(host string, opts ...Option) (*Registry, error) {
 		pageCap: s.pageCap,
 		retry:   s.retry,
 		cache:   newManifestCache(64),
+
+		requestTimeout: s.requestTimeout,
 	}, nil
 }
 

@@ -283,6 +283,8 @@ func TestNewRejects(t *testing.T) {
 		{"user agent with a newline", "ghcr.io", []remote.Option{remote.WithUserAgent("a\nb")}, "user agent"},
 		{"retries without a time budget", "ghcr.io", []remote.Option{remote.WithRetry(remote.RetryPolicy{MaxRetries: 3, MaxBackoff: time.Second})}, "MaxElapsed budget"},
 		{"backwards retry bounds", "ghcr.io", []remote.Option{remote.WithRetry(remote.RetryPolicy{MinBackoff: time.Second, MaxBackoff: time.Millisecond})}, "retry policy"},
+		{"no request timeout", "ghcr.io", []remote.Option{remote.WithRequestTimeout(0)}, "request timeout 0s: want a positive duration"},
+		{"unreadable docker config", "ghcr.io", []remote.Option{remote.WithDockerConfig("testdata")}, "reading docker config testdata"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

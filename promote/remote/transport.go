@@ -36,6 +36,7 @@ type deadlineRetryTransport struct {
 func (t *deadlineRetryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	dl, _ := req.Context().Deadline()
 	shared := retryBudgetOf(req.Context())
+	st, _ := req.Context().Value(callStateKey{}).(*callState)
 	rt := &retry.Transport{
 		Base: t.base,
 		Policy: func() retry.Policy {
@@ -44,6 +45,7 @@ func (t *deadlineRetryTransport) RoundTrip(req *http.Request) (*http.Response, e
 			if shared != nil {
 				pol.budget = shared
 			}
+			pol.state = st
 			return pol
 		},
 	}
@@ -99,6 +101,7 @@ type budgetPolicy struct {
 	budget   *retryBudget // retries and time spent, maybe shared with the call
 	deadline time.Time    // the request's context deadline; zero for none
 	backoff  retry.Backoff
+	state    *callState // told when a retry is sent; may be nil
 }
 
 func (b *budgetPolicy) Retry(attempt int, resp *http.Response, err error) (time.Duration, error) {
@@ -126,6 +129,9 @@ func (b *budgetPolicy) Retry(attempt int, resp *http.Response, err error) (time.
 	}
 	if !b.budget.take(b.p, wait) {
 		return -1, nil
+	}
+	if b.state != nil {
+		b.state.retried.Store(true)
 	}
 	return wait, nil
 }
@@ -176,6 +182,9 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 // their status, which oras-go's errors do not carry.
 type callState struct {
 	retryAfter time.Duration
+	// retried is set when a request of the call was sent again after an
+	// attempt whose answer was lost or was a 5xx, 408 or 429.
+	retried atomic.Bool
 }
 
 type callStateKey struct{}
