@@ -7,8 +7,9 @@ import (
 	"strings"
 )
 
-// FindDockerfile returns the base images of a Dockerfile: the image of
-// every FROM line, in file order. It follows line continuations, comments,
+// FindDockerfile returns the images a Dockerfile pulls: the image of
+// every FROM line and of every COPY --from that names an image rather
+// than a stage, in file order. It follows line continuations, comments,
 // the escape parser directive and heredocs. A FROM naming an earlier
 // stage (FROM build) or scratch is not an image and is left out.
 // Variables in a FROM ($BASE, ${TAG:-1.27}) are resolved with the defaults
@@ -115,7 +116,12 @@ func FindDockerfile(data []byte) ([]Image, error) {
 			if img != nil {
 				out = append(out, *img)
 			}
-		case "RUN", "COPY", "ADD":
+		case "COPY":
+			if img := copyFrom(data, logical, offs, words, lines, stage, stages); img != nil {
+				out = append(out, *img)
+			}
+			i = skipHeredocs(data, lines, i, string(logical))
+		case "RUN", "ADD":
 			i = skipHeredocs(data, lines, i, string(logical))
 		}
 	}
@@ -196,6 +202,41 @@ func skipHeredocs(data []byte, lines []span, next int, instruction string) int {
 	return next
 }
 
+// copyFrom returns the image a COPY --from=… names, or nil when it names
+// a stage (by name or number) or has no --from.
+func copyFrom(data, logical []byte, offs []int, words [][2]int, lines []span, stage int, stages map[string]bool) *Image {
+	for _, w := range words[1:] {
+		word := string(logical[w[0]:w[1]])
+		if !strings.HasPrefix(word, "--") {
+			return nil // flags come before the sources
+		}
+		value, ok := strings.CutPrefix(word, "--from=")
+		if !ok {
+			continue
+		}
+		if _, err := strconv.Atoi(value); err == nil || stages[strings.ToLower(value)] {
+			return nil
+		}
+		first := w[0] + len("--from=")
+		start, end := offs[first], offs[w[1]-1]+1
+		line := lineOf(lines, start)
+		// A COPY --from sees the build arguments of its stage, which this
+		// reader does not track: only a literal value is resolved.
+		resolved, why := value, ""
+		if strings.Contains(value, "$") {
+			resolved, why = "", "it uses a build argument in COPY --from, which is not resolved from the file"
+		}
+		img := &Image{Value: value, Resolved: resolved, Unresolved: why, Path: "COPY --from (stage " + strconv.Itoa(stage) + ")",
+			Line: line, format: Dockerfile, key: "f" + strconv.Itoa(start), start: start, end: end}
+		if end-start != len(value) || string(data[start:end]) != value {
+			img.start, img.end, img.key = -1, -1, ""
+			img.locErr = fmt.Errorf("line %d: the image is split over several lines; rewrite it by hand", line)
+		}
+		return img
+	}
+	return nil
+}
+
 // fromImage reads one FROM instruction; it returns nil for a FROM that
 // names an earlier stage or scratch.
 func fromImage(data, logical []byte, offs []int, words [][2]int, lines []span, stage int, args map[string]*string, stages map[string]bool) *Image {
@@ -235,7 +276,7 @@ func fromImage(data, logical []byte, offs []int, words [][2]int, lines []span, s
 	img := &Image{Value: value, Resolved: resolved, Unresolved: why, Path: path, Line: lineOf(lines, start),
 		format: Dockerfile, key: "f" + strconv.Itoa(start), start: start, end: end}
 	if end-start != len(value) || string(data[start:end]) != value {
-		img.start, img.end = -1, -1
+		img.start, img.end, img.key = -1, -1, ""
 		img.locErr = fmt.Errorf("line %d: the image is split over several lines; rewrite it by hand", img.Line)
 	}
 	return img

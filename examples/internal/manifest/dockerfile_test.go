@@ -105,3 +105,24 @@ func TestDockerfileProblems(t *testing.T) {
 	_, _, err = Rewrite([]byte(doc), imgs, func(Image) (string, bool) { return "nginx:1 AS x", true })
 	assert.ErrorContains(t, err, "refusing to write")
 }
+
+func TestDockerfileCopyFrom(t *testing.T) {
+	doc := "FROM golang:1.22 AS build\nFROM alpine:3.19\nCOPY --from=build /a /a\nCOPY --from=0 /b /b\nCOPY --chown=1:1 --from=busybox:1.36 /bin/sh /sh\nCOPY --from=$IMG /c /c\nCOPY /d --from=x:1\n"
+	imgs, err := FindDockerfile([]byte(doc))
+	require.NoError(t, err)
+	var got []string
+	for _, i := range imgs {
+		got = append(got, i.Path+" "+i.Value+" -> "+i.Resolved)
+	}
+	assert.Equal(t, []string{
+		"FROM (stage 1, build) golang:1.22 -> golang:1.22",
+		"FROM (stage 2) alpine:3.19 -> alpine:3.19",
+		"COPY --from (stage 2) busybox:1.36 -> busybox:1.36",
+		"COPY --from (stage 2) $IMG -> ",
+	}, got, "stages by name or number are not images, nor is a --from after the sources")
+	out, n, err := Rewrite([]byte(doc), imgs, pinAll)
+	require.NoError(t, err)
+	assert.Equal(t, 3, n)
+	assert.Equal(t, doc, strings.ReplaceAll(string(out), pin, ""))
+	assert.Contains(t, string(out), "--from=busybox:1.36"+pin+" /bin/sh")
+}
