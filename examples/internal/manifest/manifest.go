@@ -27,6 +27,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/imagetags/imagetags/reference"
 )
 
@@ -93,6 +95,12 @@ type Image struct {
 	// locErr says why the value cannot be rewritten in place (nil when it
 	// can).
 	locErr error
+	// uses is how many places read the written value once aliases and
+	// merge keys are expanded; extension is true when it is written under
+	// a Compose extension field (x-…). Both are YAML only.
+	uses      int
+	extension bool
+	node      *yaml.Node // while Find runs
 }
 
 type style int

@@ -111,6 +111,9 @@ func Edit(data []byte, images []Image, replace func(Image) (string, bool)) ([]by
 			return nil, nil, fmt.Errorf("line %d: rewriting the value written there for %s would also change %s, which shares it (%s); give them their own values first",
 				e.Line, e.Images[0].Path, e.declined[0].Path, sharedVia(e.declined[0])+sharedVia(e.Images[0]))
 		}
+		if err := otherUses(e.Images, e.declined); err != nil {
+			return nil, nil, fmt.Errorf("line %d: %w", e.Line, err)
+		}
 		text, err := quote(e.New, e.Images[0].style, format)
 		if err != nil {
 			return nil, nil, fmt.Errorf("line %d: %s: %w", e.Line, e.Images[0].Path, err)
@@ -153,6 +156,32 @@ func Edit(data []byte, images []Image, replace func(Image) (string, bool)) ([]by
 		return nil, nil, fmt.Errorf("%w: %v; the file was not changed", ErrVerify, err)
 	}
 	return out, changes, nil
+}
+
+// otherUses refuses to rewrite a value that, through its anchor, is also
+// read somewhere that is not one of the images found (an environment
+// variable, a label): the rewrite would change it too.
+func otherUses(changed, declined []Image) error {
+	img := changed[0]
+	if img.format != YAML || img.uses == 0 {
+		return nil
+	}
+	found := len(changed) + len(declined)
+	direct := false
+	for _, i := range append(changed[:len(changed):len(changed)], declined...) {
+		if i.Via == "" {
+			direct = true
+		}
+	}
+	others := img.uses - found
+	if !direct && img.extension {
+		others-- // the template under x-… where the value is written
+	}
+	if others > 0 {
+		return fmt.Errorf("the value of %s (%s) is also read at %d place(s) that are not image fields, through its anchor; rewriting it would change them too, so give the image its own value first",
+			img.Path, sharedVia(img), others)
+	}
+	return nil
 }
 
 func sharedVia(img Image) string {

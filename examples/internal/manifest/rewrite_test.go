@@ -204,7 +204,7 @@ services:
 }
 
 func TestSharedValuesAreNotSplitSilently(t *testing.T) {
-	doc := "x: &b {image: nginx:1}\nservices:\n  a: {<<: *b}\n  b: {<<: *b}\n"
+	doc := "x-b: &b {image: nginx:1}\nservices:\n  a: {<<: *b}\n  b: {<<: *b}\n"
 	imgs, err := Find([]byte(doc))
 	require.NoError(t, err)
 	require.Len(t, imgs, 2)
@@ -215,6 +215,20 @@ func TestSharedValuesAreNotSplitSilently(t *testing.T) {
 	}{
 		{"only one of them", func(i Image) (string, bool) { return "nginx:2", i.Path == "services.a.image" }, "would also change services.b.image"},
 		{"two different values", func(i Image) (string, bool) { return i.Path, true }, "would be rewritten to"},
+	}
+	// The same value read elsewhere than in an image field.
+	for name, doc := range map[string]string{
+		"an alias in an environment": "x-v: &v nginx:1\nservices:\n  a:\n    image: *v\n    environment: {IMAGE: *v}\n",
+		"the anchor itself in use":   "services:\n  a:\n    image: nginx:1\n    labels: {img: &v nginx:1}\n  b:\n    image: *v\n",
+		"a merged mapping reused":    "x-b: &b {image: nginx:1}\nservices:\n  a: {<<: *b}\nconfigs: {c: {<<: *b}}\n",
+		"a top-level key, not x-":    "base: &b {image: nginx:1}\nservices:\n  a: {<<: *b}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			imgs, err := Find([]byte(doc))
+			require.NoError(t, err)
+			_, _, err = Edit([]byte(doc), imgs, pinAll)
+			assert.ErrorContains(t, err, "not image fields")
+		})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

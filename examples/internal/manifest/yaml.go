@@ -27,8 +27,9 @@ var errTooLarge = errors.New("the document expands to too many nodes through ali
 
 // yamlDoc is one decoded document with the keys of its nodes.
 type yamlDoc struct {
-	root *yaml.Node
-	keys map[*yaml.Node]string
+	root   *yaml.Node
+	keys   map[*yaml.Node]string
+	parent map[*yaml.Node]*yaml.Node
 }
 
 // decodeYAML decodes every document of data.
@@ -44,8 +45,8 @@ func decodeYAML(data []byte) ([]yamlDoc, error) {
 		if err != nil {
 			return nil, fmt.Errorf("document %d: %w", doc+1, cleanYAMLError(err))
 		}
-		d := yamlDoc{root: &root, keys: map[*yaml.Node]string{}}
-		if !indexNodes(&root, "d"+strconv.Itoa(doc), d.keys, 0) {
+		d := yamlDoc{root: &root, keys: map[*yaml.Node]string{}, parent: map[*yaml.Node]*yaml.Node{}}
+		if !d.index(&root, "d"+strconv.Itoa(doc), 0) {
 			return nil, fmt.Errorf("document %d: nested more than %d levels deep", doc+1, maxDepth)
 		}
 		docs = append(docs, d)
@@ -60,20 +61,64 @@ func cleanYAMLError(err error) error {
 	return errors.New(msg)
 }
 
-// indexNodes gives every node of the tree a key made of its document and
-// its position among its parents' children; the same file parsed again
-// gives the same keys.
-func indexNodes(n *yaml.Node, key string, keys map[*yaml.Node]string, depth int) bool {
+// index gives every node of the tree a key made of its document and its
+// position among its parents' children (the same file parsed again gives
+// the same keys), and records their parents.
+func (d *yamlDoc) index(n *yaml.Node, key string, depth int) bool {
 	if depth > maxDepth {
 		return false
 	}
-	keys[n] = key
+	d.keys[n] = key
 	for i, c := range n.Content {
-		if !indexNodes(c, key+"/"+strconv.Itoa(i), keys, depth+1) {
+		d.parent[c] = n
+		if !d.index(c, key+"/"+strconv.Itoa(i), depth+1) {
 			return false
 		}
 	}
 	return true
+}
+
+// countUses counts, for every scalar, the places it is read once aliases
+// and merge keys are expanded as YAML defines them (a merged key that the
+// mapping sets itself is not read): its own place, plus every place an
+// alias or a merge brings it to.
+func (w *walker) countUses(n *yaml.Node, counts map[*yaml.Node]int, depth int) {
+	if n == nil || depth > maxDepth || !w.visit() {
+		return
+	}
+	switch n.Kind {
+	case yaml.AliasNode:
+		w.countUses(n.Alias, counts, depth+1)
+	case yaml.ScalarNode:
+		counts[n]++
+	case yaml.MappingNode:
+		for _, p := range w.pairs(n) {
+			w.countUses(p.value, counts, depth+1)
+		}
+	default:
+		for _, c := range n.Content {
+			w.countUses(c, counts, depth+1)
+		}
+	}
+}
+
+// extension reports whether n is written under a top-level key starting
+// with "x-", a Compose extension field: a template, not a value in use.
+func (d *yamlDoc) extension(n *yaml.Node) bool {
+	for p, ok := d.parent[n]; ok; n, p = p, d.parent[p] {
+		if p.Kind == yaml.MappingNode && d.parent[p] != nil && d.parent[p].Kind == yaml.DocumentNode {
+			for i := 1; i < len(p.Content); i += 2 {
+				if p.Content[i] == n {
+					return strings.HasPrefix(p.Content[i-1].Value, "x-")
+				}
+			}
+			return false
+		}
+		if _, ok = d.parent[p]; !ok {
+			break
+		}
+	}
+	return false
 }
 
 func findYAML(data []byte) ([]Image, error) {
@@ -100,6 +145,7 @@ func imagesOf(data []byte, bom int, docs []yamlDoc) ([]Image, error) {
 		if top.Kind == yaml.ScalarNode && top.ShortTag() == "!!null" {
 			continue // an empty document
 		}
+		first := len(out)
 		w := &walker{data: data, lines: lines, keys: d.keys, out: &out}
 		var kind string
 		if top.Kind == yaml.MappingNode {
@@ -123,6 +169,18 @@ func imagesOf(data []byte, bom int, docs []yamlDoc) ([]Image, error) {
 		}
 		if w.err != nil {
 			return nil, fmt.Errorf("document %d: %w", i+1, w.err)
+		}
+		counts := map[*yaml.Node]int{}
+		w.countUses(d.root, counts, 0)
+		if w.err != nil {
+			return nil, fmt.Errorf("document %d: %w", i+1, w.err)
+		}
+		for j := first; j < len(out); j++ {
+			if n := out[j].node; n != nil {
+				out[j].uses = counts[n]
+				out[j].extension = d.extension(n)
+				out[j].node = nil
+			}
 		}
 	}
 	return out, nil
@@ -329,7 +387,7 @@ func (w *walker) add(v *yaml.Node, path, via string, compose bool) {
 		via = joinVia(via, "*"+v.Value+" (line "+strconv.Itoa(v.Line)+")")
 	}
 	n := w.deref(v)
-	img := Image{Path: path, Via: via, Line: n.Line, format: YAML, key: w.keys[n], start: -1, end: -1}
+	img := Image{Path: path, Via: via, Line: n.Line, format: YAML, key: w.keys[n], start: -1, end: -1, node: n}
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
 		what := "a " + kindName(n)
 		if n.Kind == yaml.ScalarNode {
