@@ -372,3 +372,46 @@ func TestByHostOpensEachHostOnce(t *testing.T) {
 	assert.Error(t, err)
 	assert.Equal(t, []string{"ghcr.io", "quay.io"}, h.opened)
 }
+
+func TestFixWritesNothingItCannotVerify(t *testing.T) {
+	h := newHosts(t, "docker.io")
+	doc := "x-v: &v nginx:1.27\nservices:\n  a:\n    image: *v\n    environment: {IMAGE: *v}\n  b:\n    image: ubuntu:22.04\n"
+	file := write(t, t.TempDir(), "compose.yaml", doc)
+	code, out, stderr := pinlint(t, h, "--fix", "--json", file)
+	assert.Equal(t, 2, code)
+	r := decode(t, out)
+	require.Len(t, r.Files, 1)
+	assert.False(t, r.Files[0].Written)
+	assert.Empty(t, r.Files[0].Pinned, "nothing is reported pinned when the file was not written")
+	assert.Len(t, r.Files[0].NotPinned, 2)
+	assert.Contains(t, r.Files[0].Error, "not image fields")
+	assert.Contains(t, stderr, "not written, the file is unchanged")
+	assert.Equal(t, doc, read(t, file))
+}
+
+func TestDemoRefusesOtherHostsForEveryCall(t *testing.T) {
+	reg, err := openDemo()
+	require.NoError(t, err)
+	ctx := context.Background()
+	hub := reference.MustParse("acmecorp/payment-api:v2.4.1")
+	ours := reference.MustParse(demo.Host + "/acmecorp/payment-api:v2.4.1")
+	_, err = reg.Resolve(ctx, hub)
+	assert.ErrorContains(t, err, "run without --demo to resolve it on docker.io")
+	assert.Error(t, reg.Tag(ctx, hub, "sha256:0000000000000000000000000000000000000000000000000000000000000000"))
+	_, err = reg.Tags(ctx, hub, "", 0)
+	assert.Error(t, err)
+
+	d, err := reg.Resolve(ctx, ours)
+	require.NoError(t, err)
+	require.NoError(t, reg.Tag(ctx, ours, d.Digest))
+	page, err := reg.Tags(ctx, ours, "", 0)
+	require.NoError(t, err)
+	assert.Contains(t, page.Tags, "v2.4.1")
+}
+
+func TestEverythingAfterDoubleDashIsAFile(t *testing.T) {
+	h := newHosts(t)
+	code, _, stderr := pinlint(t, h, "--", "--fix")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "--fix: not checked: no such file or directory")
+}
