@@ -40,8 +40,10 @@ func Rewrite(data []byte, images []Image, replace func(Image) (string, bool)) ([
 
 // Edit returns data with the images for which replace returns a new value
 // and true rewritten, and the list of edits made, in file order.
-// images must come from Find, FindFile or FindDockerfile on the same data;
-// replace is called once for each of them, in order.
+// images must be all the images Find, FindFile or FindDockerfile returned
+// for data (filter in replace, not by passing fewer: a shared value is
+// checked against every image that reads it); replace is called once for
+// each of them, in order.
 // Everything else, comments and formatting included, is left byte for
 // byte; quoted values stay quoted the same way. An image reached through
 // an alias or a merge key is rewritten where its anchor is written, which
@@ -338,7 +340,13 @@ func verifyDockerfile(before, after []byte, want map[string]string) error {
 // is written in the image's spelling (short or fully qualified, see
 // Spell). It returns the edited data, the edits, and how many images
 // matched (matched but already equal counts as matched, not as an edit).
-// Errors are Edit's.
+// images must be all of Find's result for data, as for Edit. Errors are
+// Edit's, or the first error of to, naming the image's line.
+//
+// promote --update uses it as: RewriteTag(data, images, promoted, func(r)
+// { return r.WithTag(channel) then WithDigest(d) }), so that a CronJob on
+// :staging or a sidecar pinned to another version in the same file is left
+// as it is.
 func RewriteTag(data []byte, images []Image, from reference.Reference, to func(reference.Reference) (reference.Reference, error)) ([]byte, []Change, int, error) {
 	matched := 0
 	var toErr error

@@ -43,6 +43,7 @@ func TestRewriteAtTheRightBytes(t *testing.T) {
 		{"tag then anchor", "services:\n  a:\n    image: !!str &i nginx:1\n", "services:\n  a:\n    image: !!str &i nginx:1" + pin + "\n"},
 		{"verbatim tag", "services:\n  a:\n    image: !<tag:yaml.org,2002:str> nginx:1\n", "services:\n  a:\n    image: !<tag:yaml.org,2002:str> nginx:1" + pin + "\n"},
 		{"value on the line after its tag", "services:\n  a:\n    image: !!str\n      nginx:1\n", "services:\n  a:\n    image: !!str\n      nginx:1" + pin + "\n"},
+		{"anchor and comment before the value", "services:\n  a:\n    image: &i # the base\n      nginx:1\n", "services:\n  a:\n    image: &i # the base\n      nginx:1" + pin + "\n"},
 		{"CRLF", "services:\r\n  a:\r\n    image: nginx:1\r\n", "services:\r\n  a:\r\n    image: nginx:1" + pin + "\r\n"},
 		{"tabs and comments", "services:\n  a:\n    image:\tnginx:1\t# pinned later\n", "services:\n  a:\n    image:\tnginx:1" + pin + "\t# pinned later\n"},
 	}
@@ -369,4 +370,11 @@ func TestSpell(t *testing.T) {
 	g := reference.MustParse("ghcr.io/a/b:1")
 	assert.Equal(t, "ghcr.io/a/b:1", Spell("ghcr.io/a/b", g))
 	assert.Equal(t, "localhost/a:1", Spell("localhost/a", reference.MustParse("localhost/a:1")))
+}
+
+func TestAliasExpansionIsBounded(t *testing.T) {
+	ten := func(x string) string { return "[" + strings.Repeat(x+", ", 9) + x + "]" }
+	doc := "kind: Pod\na: &a " + ten("x") + "\nb: &b " + ten("*a") + "\nc: &c " + ten("*b") + "\nd: &d " + ten("*c") + "\ne: &e " + ten("*d") + "\nf: " + ten("*e") + "\n"
+	_, err := Find([]byte(doc))
+	assert.ErrorContains(t, err, "too many nodes")
 }
