@@ -343,10 +343,11 @@ func verifyDockerfile(before, after []byte, want map[string]string) error {
 // images must be all of Find's result for data, as for Edit. Errors are
 // Edit's, or the first error of to, naming the image's line.
 //
-// promote --update uses it as: RewriteTag(data, images, promoted, func(r)
-// { return r.WithTag(channel) then WithDigest(d) }), so that a CronJob on
-// :staging or a sidecar pinned to another version in the same file is left
-// as it is.
+// To point a manifest's references of a promoted tag at the channel and
+// digest it was promoted to, pass the promoted reference as from and a to
+// that returns r.WithoutDigest().WithTag(channel) with the digest added; a
+// CronJob on :staging or a sidecar on another version in the same file is
+// left as it is.
 func RewriteTag(data []byte, images []Image, from reference.Reference, to func(reference.Reference) (reference.Reference, error)) ([]byte, []Change, int, error) {
 	matched := 0
 	var toErr error
