@@ -226,3 +226,21 @@ func BenchmarkRoundTrip(b *testing.B) {
 		}
 	}
 }
+
+// FuzzInterpolate checks that Compose interpolation never panics and
+// that a resolved value keeps no variable.
+func FuzzInterpolate(f *testing.F) {
+	for _, s := range []string{"nginx:${TAG:-1}", "${A-${B:-x}}/y", "$$", "${", "$A", "${A:?e}", "a${B:+c}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, why := interpolate(s)
+		if why != "" {
+			assert.Empty(t, got)
+			return
+		}
+		if !strings.Contains(s, "$$") {
+			assert.NotContains(t, got, "$", "%q resolved to %q", s, got)
+		}
+	})
+}

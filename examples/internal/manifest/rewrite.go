@@ -78,10 +78,13 @@ func Edit(data []byte, images []Image, replace func(Image) (string, bool)) ([]by
 			ok = false
 		}
 		if img.key == "" {
-			if ok {
-				return nil, nil, img.Editable()
+			if !ok {
+				continue
 			}
-			continue
+			if err := img.Editable(); err != nil {
+				return nil, nil, err
+			}
+			return nil, nil, fmt.Errorf("line %d: cannot locate the value of %s in the file", img.Line, img.Path)
 		}
 		e := byKey[img.key]
 		if e == nil {
