@@ -378,3 +378,18 @@ func TestAliasExpansionIsBounded(t *testing.T) {
 	_, err := Find([]byte(doc))
 	assert.ErrorContains(t, err, "too many nodes")
 }
+
+func TestKustomizationOverridesAreNotPassedSilently(t *testing.T) {
+	doc := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [deploy.yaml]\nimages:\n- name: nginx\n  newTag: \"1.27\"\n"
+	imgs, err := Find([]byte(doc))
+	require.NoError(t, err)
+	require.Len(t, imgs, 1)
+	assert.Equal(t, "nginx", imgs[0].Value)
+	assert.Empty(t, imgs[0].Resolved)
+	assert.Contains(t, imgs[0].Unresolved, "kustomize build")
+	assert.Error(t, imgs[0].Editable())
+	out, n, err := Rewrite([]byte(doc), imgs, pinAll)
+	require.NoError(t, err)
+	assert.Zero(t, n)
+	assert.Equal(t, doc, string(out))
+}
