@@ -388,11 +388,14 @@ func (p *pinner) pin(ctx context.Context, file string, data []byte, images []man
 		return images
 	}
 	next := 0 // Edit asks about the images in order
-	out, _, err := manifest.Edit(data, images, func(manifest.Image) (string, bool) {
+	out, changes, err := manifest.Edit(data, images, func(manifest.Image) (string, bool) {
 		v, ok := values[next]
 		next++
 		return v, ok
 	})
+	if err == nil && len(changes) == 0 {
+		return images // every value already reads as asked
+	}
 	if err == nil {
 		err = manifest.WriteFile(file, data, out)
 	}
