@@ -377,7 +377,7 @@ func (p *pinner) pin(ctx context.Context, file string, data []byte, images []man
 			p.cache[ref.String()] = r
 		}
 		if r.err != nil {
-			skip(img, registryError(r.err))
+			skip(img, registryError(ref, r.err))
 			continue
 		}
 		v := manifest.Spell(img.Value, r.ref)
@@ -420,10 +420,28 @@ func (p *pinner) pin(ctx context.Context, file string, data []byte, images []man
 	return again
 }
 
-// registryError drops the operation prefixes of a resolve error, which
-// repeat what the line it is printed on already says.
-func registryError(err error) string {
-	return strings.TrimPrefix(err.Error(), "promote: ")
+// registryError says why ref could not be resolved, in a user's words:
+// the usual registry answers by what they mean, anything else with the
+// operation prefixes dropped, which repeat what the line already says.
+func registryError(ref reference.Reference, err error) string {
+	host := ref.Registry()
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "no answer from " + host + " within --timeout"
+	case errors.Is(err, promote.ErrNotFound):
+		return host + " has no " + ref.Repository() + ":" + ref.TagOrLatest()
+	case errors.Is(err, promote.ErrUnauthorized):
+		return host + " wants credentials and the docker config has none that work for it (docker login " + host + ")"
+	case errors.Is(err, promote.ErrDenied):
+		return host + " denies access to " + ref.Repository() + " with the docker config's credentials"
+	case errors.Is(err, promote.ErrRateLimited):
+		return host + " is rate-limiting requests; try again later"
+	}
+	msg := err.Error()
+	for _, prefix := range []string{"promote: ", "pin " + ref.String() + ": ", "remote: "} {
+		msg = strings.TrimPrefix(msg, prefix)
+	}
+	return msg
 }
 
 // lint checks every image of a file against the policy.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -186,7 +188,7 @@ func TestFixSaysWhatWasAndWasNotPinned(t *testing.T) {
 	assert.Equal(t, "ghcr.io/acme/app:2.0", c.NotPinned[0].Image)
 	assert.Contains(t, c.NotPinned[0].Reason, "cannot reach ghcr.io")
 	assert.Equal(t, "acme/nothing:1", c.NotPinned[1].Image)
-	assert.Contains(t, c.NotPinned[1].Reason, "not found")
+	assert.Equal(t, "docker.io has no acme/nothing:1", c.NotPinned[1].Reason)
 	assert.Contains(t, read(t, good), "nginx:1.27@sha256:")
 	assert.Contains(t, read(t, good), "image: ghcr.io/acme/app:2.0\n")
 
@@ -414,4 +416,46 @@ func TestEverythingAfterDoubleDashIsAFile(t *testing.T) {
 	code, _, stderr := pinlint(t, h, "--", "--fix")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "--fix: not checked: no such file or directory")
+}
+
+// TestFixOverTheWire runs the real opener against the in-memory registry
+// served over HTTP on a loopback port, as a local registry would be.
+func TestFixOverTheWire(t *testing.T) {
+	t.Setenv("DOCKER_CONFIG", t.TempDir()) // no credentials of the machine's user
+	reg := memory.New()
+	ds, err := reg.Seed(memory.Image{Repository: "team/api", Tags: []string{"1.4"}, Content: "api"})
+	require.NoError(t, err)
+	srv := httptest.NewServer(reg.Handler())
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+
+	doc := "services:\n  api:\n    image: " + host + "/team/api:1.4\n  gone:\n    image: " + host + "/team/gone:1\n"
+	file := write(t, t.TempDir(), "compose.yaml", doc)
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"--fix", "--timeout", "10s", file}, deps{open: openRemote, demo: openDemo}, &out, &errOut)
+	assert.Equal(t, 2, code, "the missing image is an error")
+	assert.Equal(t, strings.Replace(doc, "team/api:1.4\n", "team/api:1.4@"+ds[0].String()+"\n", 1), read(t, file))
+	assert.Contains(t, errOut.String(), "not pinned "+host+"/team/gone:1: "+host+" has no team/gone:1\n")
+}
+
+func TestRegistryErrorsInTheUsersWords(t *testing.T) {
+	ref := reference.MustParse("ghcr.io/acme/app:2.0")
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("promote: pin %s: %w", ref, promote.ErrNotFound), "ghcr.io has no acme/app:2.0"},
+		{fmt.Errorf("promote: pin %s: %w", ref, promote.ErrUnauthorized), "(docker login ghcr.io)"},
+		{fmt.Errorf("promote: pin %s: %w", ref, promote.ErrDenied), "ghcr.io denies access to acme/app"},
+		{fmt.Errorf("promote: pin %s: %w", ref, promote.ErrRateLimited), "rate-limiting"},
+		{fmt.Errorf("promote: pin %s: %w", ref, context.DeadlineExceeded), "within --timeout"},
+		{fmt.Errorf("promote: pin %s: remote: %w", ref, errors.New("tls: bad certificate")), "tls: bad certificate"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			got := registryError(ref, tt.err)
+			assert.Contains(t, got, tt.want)
+			assert.NotContains(t, got, "promote:")
+		})
+	}
 }
