@@ -355,11 +355,8 @@ func RewriteTag(data []byte, images []Image, from reference.Reference, to func(r
 	matched := 0
 	var toErr error
 	out, changes, err := Edit(data, images, func(img Image) (string, bool) {
-		if img.Resolved == "" || toErr != nil {
-			return "", false
-		}
-		r, err := reference.Parse(img.Resolved)
-		if err != nil || r.Name() != from.Name() || r.TagOrLatest() != from.TagOrLatest() {
+		r, ok := names(img, from)
+		if !ok || toErr != nil {
 			return "", false
 		}
 		matched++
@@ -374,4 +371,31 @@ func RewriteTag(data []byte, images []Image, from reference.Reference, to func(r
 		return nil, nil, 0, toErr
 	}
 	return out, changes, matched, err
+}
+
+// Naming returns the images that name the repository and tag of from, as
+// RewriteTag matches them, in file order. A caller checks with it that a
+// file has the image it is about to rewrite, and that each of them is
+// Editable, before it changes anything elsewhere (moves a tag, say).
+func Naming(images []Image, from reference.Reference) []Image {
+	var out []Image
+	for _, img := range images {
+		if _, ok := names(img, from); ok {
+			out = append(out, img)
+		}
+	}
+	return out
+}
+
+// names reports whether img names the repository and tag of from, and
+// returns its parsed reference.
+func names(img Image, from reference.Reference) (reference.Reference, bool) {
+	if img.Resolved == "" {
+		return reference.Reference{}, false
+	}
+	r, err := reference.Parse(img.Resolved)
+	if err != nil || r.Name() != from.Name() || r.TagOrLatest() != from.TagOrLatest() {
+		return reference.Reference{}, false
+	}
+	return r, true
 }

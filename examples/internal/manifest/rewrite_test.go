@@ -281,6 +281,11 @@ spec:
 	imgs, err := Find([]byte(doc))
 	require.NoError(t, err)
 	from := reference.MustParse("acmecorp/payment-api:v2.4.1")
+	naming := Naming(imgs, from)
+	require.Len(t, naming, 2)
+	assert.Equal(t, 9, naming[0].Line)
+	assert.Equal(t, 10, naming[1].Line)
+	assert.Empty(t, Naming(imgs, reference.MustParse("acmecorp/payment-api:v9")))
 	out, changes, matched, err := RewriteTag([]byte(doc), imgs, from, func(r reference.Reference) (reference.Reference, error) {
 		tagged, err := r.WithoutDigest().WithTag("production")
 		if err != nil {
