@@ -1,9 +1,11 @@
 package manifest_test
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/imagetags/imagetags/examples/internal/manifest"
+	"github.com/imagetags/imagetags/reference"
 )
 
 func ExampleEdit() {
@@ -81,4 +83,45 @@ func ExampleFindFile() {
 	fmt.Println(err)
 	// Output:
 	// unsupported input: document 1 (line 1) is neither a Kubernetes object (it has no kind) nor a Compose file (it has no services); a Helm values file or other YAML is not read, because its images cannot be found reliably
+}
+
+func ExampleRewriteTag() {
+	deploy := []byte(`kind: CronJob
+metadata: {name: report}
+spec:
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers:
+          - name: report
+            image: acmecorp/payment-api:v2.4.1
+          - name: canary
+            image: acmecorp/payment-api:staging   # left alone
+`)
+	images, err := manifest.Find(deploy)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	promoted := reference.MustParse("acmecorp/payment-api:v2.4.1")
+	out, changes, matched, err := manifest.RewriteTag(deploy, images, promoted, func(r reference.Reference) (reference.Reference, error) {
+		tagged, err := r.WithoutDigest().WithTag("production")
+		if err != nil {
+			return reference.Reference{}, err
+		}
+		return tagged.WithDigest("sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(matched, "matched,", len(changes), "changed")
+	fmt.Print(string(out[bytes.Index(out, []byte("          - name: report")):]))
+	// Output:
+	// 1 matched, 1 changed
+	//           - name: report
+	//             image: acmecorp/payment-api:production@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+	//           - name: canary
+	//             image: acmecorp/payment-api:staging   # left alone
 }
