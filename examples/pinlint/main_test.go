@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -458,4 +459,29 @@ func TestRegistryErrorsInTheUsersWords(t *testing.T) {
 			assert.NotContains(t, got, "promote:")
 		})
 	}
+}
+
+func TestByHostIsSafeForConcurrentUse(t *testing.T) {
+	h := newHosts(t, "ghcr.io", "docker.io")
+	var mu sync.Mutex
+	opens := map[string]int{}
+	b := newByHost(func(host string) (promote.Registry, error) {
+		mu.Lock()
+		opens[host]++
+		mu.Unlock()
+		return h.regs[host], nil
+	})
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Go(func() {
+			ref := "ghcr.io/acme/app:2.0"
+			if i%2 == 0 {
+				ref = "nginx:1.27"
+			}
+			_, err := b.Resolve(context.Background(), reference.MustParse(ref))
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, map[string]int{"ghcr.io": 1, "docker.io": 1}, opens)
 }
