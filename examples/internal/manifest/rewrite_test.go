@@ -142,10 +142,13 @@ func TestComposeInterpolation(t *testing.T) {
 			}
 		})
 	}
-	// Kubernetes has no such interpolation: the value is the reference.
-	imgs, err := Find([]byte("kind: Pod\nspec:\n  containers: [{image: 'nginx:${TAG:-1}'}]\n"))
+	// Kubernetes has no such interpolation: a variable is left for a
+	// templating step, and the value cannot be checked.
+	imgs, err := Find([]byte("kind: Pod\nspec:\n  containers: [{image: 'nginx:${TAG:-1}'}, {image: 'a$b:1'}]\n"))
 	require.NoError(t, err)
-	assert.Equal(t, imgs[0].Value, imgs[0].Resolved)
+	assert.Empty(t, imgs[0].Resolved)
+	assert.Contains(t, imgs[0].Unresolved, "envsubst")
+	assert.Equal(t, "a$b:1", imgs[1].Resolved, "a dollar sign alone is just an invalid reference")
 }
 
 func TestMergeKeysAndAliases(t *testing.T) {

@@ -429,6 +429,9 @@ func (w *walker) add(v *yaml.Node, path, via string, compose bool) {
 	if compose {
 		img.Resolved, img.Unresolved = interpolate(n.Value)
 	}
+	if !compose && strings.Contains(n.Value, "${") {
+		img.Resolved, img.Unresolved = "", "the value holds a ${…} variable, which Kubernetes does not expand; lint the file after the step that fills it in (envsubst, for instance)"
+	}
 	if strings.Contains(n.Value, "{{") {
 		img.Resolved, img.Unresolved = "", "the value is a template expression; lint the rendered output (such as helm template's)"
 	}
