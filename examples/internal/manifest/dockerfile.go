@@ -181,23 +181,34 @@ func fields(b []byte) [][2]int {
 }
 
 // skipHeredocs returns the index of the line after the bodies of the
-// heredocs (<<EOF) an instruction opens, or next when it opens none.
+// heredocs (<<EOF) an instruction opens, or next when it opens none. A
+// heredoc whose terminator never comes is not one: nothing is skipped, so
+// no FROM line can hide behind it.
 func skipHeredocs(data []byte, lines []span, next int, instruction string) int {
-	for _, m := range heredoc.FindAllStringSubmatch(instruction, -1) {
-		if m[2] != m[4] {
+	for _, m := range heredoc.FindAllStringSubmatchIndex(instruction, -1) {
+		if m[0] > 0 && instruction[m[0]-1] != ' ' && instruction[m[0]-1] != '\t' {
+			continue // inside a word, such as echo "a<<b"
+		}
+		opening, word, closing := instruction[m[4]:m[5]], instruction[m[6]:m[7]], instruction[m[8]:m[9]]
+		if opening != closing {
 			continue
 		}
-		dash, word := m[1] == "-", m[3]
-		for next < len(lines) {
-			l := string(data[lines[next].start:lines[next].end])
-			next++
+		dash := m[3] > m[2]
+		end := -1
+		for j := next; j < len(lines); j++ {
+			l := string(data[lines[j].start:lines[j].end])
 			if dash {
 				l = strings.TrimLeft(l, "\t")
 			}
 			if l == word {
+				end = j + 1
 				break
 			}
 		}
+		if end < 0 {
+			return next
+		}
+		next = end
 	}
 	return next
 }

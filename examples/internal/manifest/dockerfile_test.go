@@ -126,3 +126,27 @@ func TestDockerfileCopyFrom(t *testing.T) {
 	assert.Equal(t, doc, strings.ReplaceAll(string(out), pin, ""))
 	assert.Contains(t, string(out), "--from=busybox:1.36"+pin+" /bin/sh")
 }
+
+func TestHeredocsHideNoFromLine(t *testing.T) {
+	tests := []struct {
+		name, doc string
+		want      []string
+	}{
+		{"a heredoc body", "FROM a:1\nRUN <<EOF\nFROM hidden:1\nEOF\nFROM b:1\n", []string{"a:1", "b:1"}},
+		{"a dash heredoc", "FROM a:1\nRUN <<-EOT\n\tFROM hidden:1\n\tEOT\nFROM b:1\n", []string{"a:1", "b:1"}},
+		{"a quoted word", "FROM a:1\nCOPY <<\"X\" /f\nFROM hidden:1\nX\nFROM b:1\n", []string{"a:1", "b:1"}},
+		{"<< inside a word", "FROM a:1\nRUN echo \"x<<B\"\nFROM b:1\nB\n", []string{"a:1", "b:1"}},
+		{"no terminator", "FROM a:1\nRUN cat <<EOF\nFROM b:1\n", []string{"a:1", "b:1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			imgs, err := FindDockerfile([]byte(tt.doc))
+			require.NoError(t, err)
+			var got []string
+			for _, i := range imgs {
+				got = append(got, i.Value)
+			}
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
