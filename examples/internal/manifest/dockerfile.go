@@ -229,6 +229,11 @@ func copyFrom(data, logical []byte, offs []int, words [][2]int, lines []span, st
 			return nil
 		}
 		first := w[0] + len("--from=")
+		if value == "" {
+			line := lineOf(lines, offs[w[0]])
+			return &Image{Path: "COPY --from (stage " + strconv.Itoa(stage) + ")", Line: line, format: Dockerfile, start: -1, end: -1,
+				Unresolved: "COPY --from= names nothing", locErr: fmt.Errorf("line %d: COPY --from= names nothing", line)}
+		}
 		start, end := offs[first], offs[w[1]-1]+1
 		line := lineOf(lines, start)
 		// A COPY --from sees the build arguments of its stage, which this
