@@ -82,9 +82,11 @@ func (g *gen) document() []byte {
 		for s := range g.pick(4) + 1 {
 			b.WriteString("  s" + strconv.Itoa(s) + ":" + nl)
 			b.WriteString(filler("    "))
-			switch g.pick(3) {
+			switch g.pick(4) {
 			case 0:
 				b.WriteString("    <<: *base" + nl)
+			case 1:
+				b.WriteString("    <<: *base" + nl + "    image: " + image("    ") + nl) // overrides the base
 			default:
 				b.WriteString("    image: " + image("    ") + nl)
 			}
