@@ -112,8 +112,9 @@ Flags:
 const exitText = `
 --fix resolves each image on the registry its reference names, with the
 credentials of your docker config (~/.docker/config.json and its helpers);
-plain HTTP only for a loopback host such as localhost:5000. With --demo it
-uses an in-memory demo registry instead, for images on ` + demo.Host + ` only.
+plain HTTP only for a loopback host such as localhost:5000 or a host named
+with --plain-http. With --demo it uses an in-memory demo registry instead,
+for images on ` + demo.Host + ` only.
 
 Exit status:
   0  every file was read, no finding reaches --fail-on, and with --fix every
@@ -134,6 +135,8 @@ func run(ctx context.Context, args []string, d deps, stdout, stderr io.Writer) i
 	failOn := flags.String("fail-on", string(policy.SeverityWarning), "lowest `severity` that makes the exit status 1: info, warning, error, critical")
 	timeout := flags.Duration("timeout", 30*time.Second, "with --fix: how long one registry lookup may take")
 	version := flags.Bool("version", false, "print pinlint's version and exit")
+	var plainHTTP hostList
+	flags.Var(&plainHTTP, "plain-http", "with --fix: speak plain HTTP, not HTTPS, to this registry `host` on a trusted network (repeatable; loopback hosts always use it)")
 	files, err := parseArgs(flags, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, usageText)
@@ -164,6 +167,9 @@ func run(ctx context.Context, args []string, d deps, stdout, stderr io.Writer) i
 	if *useDemo && !*fix {
 		return fail("--demo only changes where --fix resolves digests; linting reads no registry")
 	}
+	if len(plainHTTP) > 0 && (!*fix || *useDemo) {
+		return fail("--plain-http only changes how --fix reaches a real registry")
+	}
 	if *timeout <= 0 {
 		return fail("--timeout %s: want a positive duration such as 30s", *timeout)
 	}
@@ -190,7 +196,7 @@ func run(ctx context.Context, args []string, d deps, stdout, stderr io.Writer) i
 			}
 			fmt.Fprintf(stderr, "pinlint: --demo: resolving digests on the in-memory demo registry (%s), not a real registry; images on other hosts are refused\n", demo.Host)
 		} else {
-			reg = newByHost(d.open)
+			reg = newByHost(d.open, plainHTTP...)
 		}
 	}
 
@@ -284,10 +290,26 @@ func flagError(err error) string {
 	case strings.HasPrefix(msg, "invalid value ") || strings.HasPrefix(msg, "invalid boolean value "):
 		// invalid value "x" for flag -timeout: parse error
 		v, rest, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(msg, "invalid boolean value "), "invalid value "), " for flag ")
-		name, _, _ := strings.Cut(rest, ":")
-		return "--" + strings.TrimLeft(name, "-") + " " + v + ": not a valid value"
+		name, why, _ := strings.Cut(rest, ": ")
+		if why == "" || why == "parse error" {
+			why = "not a valid value"
+		}
+		return "--" + strings.TrimLeft(name, "-") + " " + v + ": " + why
 	}
 	return msg
+}
+
+// hostList collects the hosts of a repeatable --plain-http.
+type hostList []string
+
+func (l *hostList) String() string { return strings.Join(*l, ",") }
+
+func (l *hostList) Set(v string) error {
+	if v == "" || strings.Contains(v, "/") || strings.ContainsAny(v, " \t") {
+		return fmt.Errorf("give a registry host such as registry.lan:5000, without a scheme or path")
+	}
+	*l = append(*l, v)
+	return nil
 }
 
 // buildVersion is the module version pinlint was built from, or "(devel)".

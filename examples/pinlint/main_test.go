@@ -29,6 +29,7 @@ import (
 type hosts struct {
 	regs   map[string]*memory.Registry
 	opened []string
+	plain  []string // hosts opened with plain HTTP
 }
 
 func newHosts(t *testing.T, names ...string) *hosts {
@@ -48,8 +49,11 @@ func newHosts(t *testing.T, names ...string) *hosts {
 	return h
 }
 
-func (h *hosts) open(host string) (promote.Registry, error) {
+func (h *hosts) open(host string, plainHTTP bool) (promote.Registry, error) {
 	h.opened = append(h.opened, host)
+	if plainHTTP {
+		h.plain = append(h.plain, host)
+	}
 	if r, ok := h.regs[host]; ok {
 		return r, nil
 	}
@@ -156,17 +160,24 @@ spec:
 	).Replace(doc)
 	assert.Equal(t, want, read(t, file))
 	assert.ElementsMatch(t, []string{"docker.io", "ghcr.io", "registry.corp:5000"}, h.opened, "one registry per host")
+	assert.Empty(t, h.plain, "HTTPS unless asked")
 	assert.Contains(t, stderr, "written with 3 image(s) pinned")
 	assert.Zero(t, h.writes(), "pinning reads, never writes, the registries")
 	info, err := os.Stat(file)
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "the file keeps its mode")
 
-	// A second run has nothing to do.
-	code, _, stderr = pinlint(t, h, "--fix", file)
+	// A second run has nothing to do; plain HTTP goes to the named host only.
+	code, _, stderr = pinlint(t, h, "--fix", "--plain-http", "registry.corp:5000", file)
 	assert.Equal(t, 0, code)
 	assert.NotContains(t, stderr, "pinned")
 	assert.Equal(t, want, read(t, file))
+	assert.Empty(t, h.plain, "nothing was left to resolve")
+	h.opened = nil
+	fresh := write(t, t.TempDir(), "pod.yaml", doc)
+	code, _, stderr = pinlint(t, h, "--fix", "--plain-http", "registry.corp:5000", fresh)
+	assert.Equal(t, 0, code, stderr)
+	assert.Equal(t, []string{"registry.corp:5000"}, h.plain)
 }
 
 func TestFixSaysWhatWasAndWasNotPinned(t *testing.T) {
@@ -340,6 +351,8 @@ func TestCommandLine(t *testing.T) {
 		{"missing policy", []string{"--policy", "nope.json", "deploy.yaml"}, 2, "", "--policy: open nope.json"},
 		{"unknown env", []string{"--policy", "policy.json", "--env", "moon", "deploy.yaml"}, 2, "", `--env "moon"`},
 		{"flags after the files", []string{"deploy.yaml", "--fail-on", "critical"}, 0, "deploy.yaml:16", ""},
+		{"plain HTTP to a URL", []string{"--fix", "--plain-http", "http://registry.lan", "deploy.yaml"}, 2, "", "--plain-http \"http://registry.lan\": give a registry host such as registry.lan:5000"},
+		{"plain HTTP without --fix", []string{"--plain-http", "registry.lan", "deploy.yaml"}, 2, "", "--plain-http only changes how --fix"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -465,7 +478,7 @@ func TestByHostIsSafeForConcurrentUse(t *testing.T) {
 	h := newHosts(t, "ghcr.io", "docker.io")
 	var mu sync.Mutex
 	opens := map[string]int{}
-	b := newByHost(func(host string) (promote.Registry, error) {
+	b := newByHost(func(host string, _ bool) (promote.Registry, error) {
 		mu.Lock()
 		opens[host]++
 		mu.Unlock()

@@ -14,14 +14,19 @@ import (
 	"github.com/imagetags/imagetags/reference"
 )
 
-// opener returns the registry serving one host.
-type opener func(host string) (promote.Registry, error)
+// opener returns the registry serving one host; plainHTTP is true when
+// the user asked for plain HTTP to that host with --plain-http.
+type opener func(host string, plainHTTP bool) (promote.Registry, error)
 
 // openRemote reaches host over the OCI Distribution API with the
 // credentials of the user's docker config, as docker pull would; plain
-// HTTP only for a loopback host such as localhost:5000.
-func openRemote(host string) (promote.Registry, error) {
-	return remote.New(host, remote.WithDockerConfig(""), remote.WithPlainHTTPLoopback(), remote.WithUserAgent("imagetags-pinlint"))
+// HTTP only for a loopback host such as localhost:5000, or when asked.
+func openRemote(host string, plainHTTP bool) (promote.Registry, error) {
+	opts := []remote.Option{remote.WithDockerConfig(""), remote.WithPlainHTTPLoopback(), remote.WithUserAgent("imagetags-pinlint")}
+	if plainHTTP {
+		opts = append(opts, remote.WithPlainHTTP())
+	}
+	return remote.New(host, opts...)
 }
 
 // byHost is a promote.Registry that sends each reference to the registry
@@ -29,14 +34,19 @@ func openRemote(host string) (promote.Registry, error) {
 // that could not be opened gives the same error for every reference on
 // its host. It is safe for concurrent use.
 type byHost struct {
-	open opener
-	mu   sync.Mutex
+	open  opener
+	plain map[string]bool // hosts to reach over plain HTTP
+	mu    sync.Mutex
 	regs map[string]promote.Registry
 	errs map[string]error
 }
 
-func newByHost(open opener) *byHost {
-	return &byHost{open: open, regs: map[string]promote.Registry{}, errs: map[string]error{}}
+func newByHost(open opener, plainHTTP ...string) *byHost {
+	b := &byHost{open: open, plain: map[string]bool{}, regs: map[string]promote.Registry{}, errs: map[string]error{}}
+	for _, h := range plainHTTP {
+		b.plain[h] = true
+	}
+	return b
 }
 
 func (b *byHost) registry(ref reference.Reference) (promote.Registry, error) {
@@ -49,7 +59,7 @@ func (b *byHost) registry(ref reference.Reference) (promote.Registry, error) {
 	if err, ok := b.errs[host]; ok {
 		return nil, err
 	}
-	r, err := b.open(host)
+	r, err := b.open(host, b.plain[host])
 	if err != nil {
 		err = fmt.Errorf("registry %s: %w", host, err)
 		b.errs[host] = err
