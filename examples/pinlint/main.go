@@ -154,6 +154,11 @@ func run(ctx context.Context, args []string, d deps, stdout, stderr io.Writer) i
 		return 2
 	}
 	if *version {
+		if len(files) > 0 || flags.NFlag() > 1 {
+			// A script that meant another flag must not read the
+			// version line as its output.
+			return fail("--version prints pinlint's version and takes nothing else (see pinlint --help)")
+		}
 		fmt.Fprintln(stdout, "pinlint", buildVersion())
 		return 0
 	}

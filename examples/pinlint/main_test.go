@@ -341,6 +341,7 @@ func TestCommandLine(t *testing.T) {
 	}{
 		{"help", []string{"--help"}, 0, "Exit status:\n  0  every file was read", ""},
 		{"version", []string{"--version"}, 0, "pinlint ", ""},
+		{"version with a file", []string{"--version", "deploy.yaml"}, 2, "", "--version prints pinlint's version and takes nothing else"},
 		{"mistyped flag", []string{"--fxi", "deploy.yaml"}, 2, "", "pinlint: unknown flag --fxi (see pinlint --help)\n"},
 		{"old --registry", []string{"--registry", "x", "deploy.yaml"}, 2, "", "resolves each image on the registry its reference names"},
 		{"missing value", []string{"deploy.yaml", "--policy"}, 2, "", "pinlint: --policy needs a value (see pinlint --help)\n"},
