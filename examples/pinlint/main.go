@@ -32,6 +32,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/imagetags/imagetags/examples/internal/demo"
@@ -379,6 +380,7 @@ func (p *pinner) pin(ctx context.Context, file string, data []byte, images []man
 		res.NotPinned = append(res.NotPinned, notPinned{Line: img.Line, Path: img.Path, Image: img.Value, Reason: why})
 		p.say("%s:%d: not pinned %s: %s", file, img.Line, img.Value, why)
 	}
+	refs := make([]reference.Reference, len(images)) // zero: nothing to resolve
 	for i, img := range images {
 		if img.Resolved == "" {
 			skip(img, "cannot be resolved from the file: "+img.Unresolved)
@@ -396,13 +398,15 @@ func (p *pinner) pin(ctx context.Context, file string, data []byte, images []man
 			skip(img, err.Error())
 			continue
 		}
-		r, ok := p.cache[ref.String()]
-		if !ok {
-			cctx, cancel := context.WithTimeout(ctx, p.timeout)
-			r.ref, r.err = promote.Pin(cctx, p.reg, ref)
-			cancel()
-			p.cache[ref.String()] = r
+		refs[i] = ref
+	}
+	p.resolve(ctx, refs)
+	for i, img := range images {
+		ref := refs[i]
+		if ref.IsZero() {
+			continue
 		}
+		r := p.cache[ref.String()]
 		if r.err != nil {
 			skip(img, registryError(ref, r.err))
 			continue
@@ -445,6 +449,40 @@ func (p *pinner) pin(ctx context.Context, file string, data []byte, images []man
 		return images // cannot happen: Edit read it back already
 	}
 	return again
+}
+
+// maxLookups bounds the registry lookups in flight at once.
+const maxLookups = 8
+
+// resolve looks up the digest of every reference not yet in the cache,
+// a few at a time, each within the --timeout.
+func (p *pinner) resolve(ctx context.Context, refs []reference.Reference) {
+	var todo []reference.Reference
+	for _, ref := range refs {
+		if ref.IsZero() {
+			continue
+		}
+		if _, ok := p.cache[ref.String()]; !ok {
+			p.cache[ref.String()] = pinResult{} // claimed; filled below
+			todo = append(todo, ref)
+		}
+	}
+	results := make([]pinResult, len(todo))
+	sem := make(chan struct{}, maxLookups)
+	var wg sync.WaitGroup
+	for i, ref := range todo {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			cctx, cancel := context.WithTimeout(ctx, p.timeout)
+			defer cancel()
+			results[i].ref, results[i].err = promote.Pin(cctx, p.reg, ref)
+		})
+	}
+	wg.Wait()
+	for i, ref := range todo {
+		p.cache[ref.String()] = results[i]
+	}
 }
 
 // registryError says why ref could not be resolved, in a user's words:
