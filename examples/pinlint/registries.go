@@ -37,8 +37,8 @@ type byHost struct {
 	open  opener
 	plain map[string]bool // hosts to reach over plain HTTP
 	mu    sync.Mutex
-	regs map[string]promote.Registry
-	errs map[string]error
+	regs  map[string]promote.Registry
+	errs  map[string]error
 }
 
 func newByHost(open opener, plainHTTP ...string) *byHost {
