@@ -541,6 +541,9 @@ func lint(file string, images []manifest.Image, pol policy.Policy, env string) [
 		}
 		for _, v := range rep.Violations {
 			v.Fix = saferFix(pol, env, ref, v, rep.Violations)
+			if img.Resolved != img.Value {
+				v.Message += fmt.Sprintf(" (%s, read with the defaults written in the file)", img.Value)
+			}
 			f := at
 			f.Violation = v
 			out = append(out, f)

@@ -255,7 +255,7 @@ func TestFormats(t *testing.T) {
 		{"Dockerfile with an ARG without default", "Dockerfile.ci", "ARG IMG\nFROM $IMG\n", 1,
 			[]string{"warning not-checkable", "ARG without a default"}, []string{"invalid-reference"}},
 		{"Compose defaults are checked", "compose.yaml", "services:\n  a:\n    image: nginx:${TAG:-latest}\n", 1,
-			[]string{"compose.yaml:3: error no-latest"}, []string{"invalid-reference"}},
+			[]string{"compose.yaml:3: error no-latest", "(nginx:${TAG:-latest}, read with the defaults written in the file)"}, []string{"invalid-reference"}},
 		{"Compose variables without default", "compose.yml", "services:\n  a:\n    image: nginx:${TAG}\n", 1,
 			[]string{"warning not-checkable", "has no default"}, []string{"invalid-reference"}},
 		{"merge keys", "merge.yaml", "x-base: &base\n  image: nginx:latest\nservices:\n  a:\n    <<: *base\n", 1,
