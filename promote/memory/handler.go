@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"math"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -116,7 +115,9 @@ func parseRoute(p string) (route, bool) {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
+	// The canonical form of Docker-Distribution-API-Version, assigned
+	// directly: Set would build that form again on every request.
+	w.Header()["Docker-Distribution-Api-Version"] = []string{"registry/2.0"}
 	rt, ok := parseRoute(req.URL.Path)
 	if !ok {
 		writeError(w, req, http.StatusNotFound, codeUnsupported, "no such endpoint: "+strconv.Quote(req.URL.Path))
@@ -211,12 +212,12 @@ func (h *handler) manifest(w http.ResponseWriter, req *http.Request, rt route) {
 			_, _ = w.Write(m.data)
 		}
 	case http.MethodPut:
-		body, err := readBody(w, req, maxManifestSize)
+		body, err := readManifestBody(w, req, maxManifestSize)
 		if err != nil {
 			writeError(w, req, http.StatusBadRequest, codeManifestInvalid, "manifest body: "+err.Error())
 			return
 		}
-		mediaType, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
+		mediaType := contentMediaType(req.Header.Get("Content-Type"))
 		if d != "" {
 			if d.Algorithm() != digest.SHA256 {
 				writeError(w, req, http.StatusBadRequest, codeDigestInvalid, "this registry stores manifests by sha256 digest only, not "+strconv.Quote(d.String()))
@@ -232,13 +233,17 @@ func (h *handler) manifest(w http.ResponseWriter, req *http.Request, rt route) {
 			writeErr(w, req, err, codeManifestUnknown)
 			return
 		}
+		// The answer's header values share one allocation; the keys are
+		// in canonical form already.
 		hd := w.Header()
-		hd.Set("Location", "/v2/"+rt.name+"/manifests/"+got.String())
-		hd.Set("Docker-Content-Digest", got.String())
+		vals := [...]string{"/v2/" + rt.name + "/manifests/" + got.String(), got.String(), "0", m.subject.String()}
+		shared := vals[:]
+		hd["Location"] = shared[0:1:1]
+		hd["Docker-Content-Digest"] = shared[1:2:2]
+		hd["Content-Length"] = shared[2:3:3]
 		if m.subject != "" {
-			hd.Set("OCI-Subject", m.subject.String())
+			hd["Oci-Subject"] = shared[3:4:4]
 		}
-		hd.Set("Content-Length", "0")
 		w.WriteHeader(http.StatusCreated)
 	case http.MethodDelete:
 		if tag != "" {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/opencontainers/go-digest"
@@ -95,6 +98,9 @@ func TestSeedRejectsBadInput(t *testing.T) {
 		{"trailing separator", memory.Image{Repository: "team/app-"}, reference.ErrInvalidFormat},
 		{"double slash", memory.Image{Repository: "team//app"}, reference.ErrInvalidFormat},
 		{"bad tag", memory.Image{Repository: "team/app", Tags: []string{"-x"}}, reference.ErrInvalidTag},
+		{"tag in the repository", memory.Image{Repository: "team/app:1.0"}, reference.ErrInvalidFormat},
+		{"digest in the repository", memory.Image{Repository: "team/app@sha256:" + strings.Repeat("a", 64)}, reference.ErrInvalidFormat},
+		{"uppercase host", memory.Image{Repository: "Registry.test/team/app"}, reference.ErrUppercase},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -308,4 +314,46 @@ func TestTagsPaging(t *testing.T) {
 	all, err := promote.AllTags(ctx, reg, repo)
 	require.NoError(t, err)
 	assert.Equal(t, want, all)
+}
+
+func TestSeedNormalizesRepositoryNames(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		seed    string // Image.Repository
+		resolve string // a reference that must find the image
+		path    string // the repository path it is stored under
+	}{
+		{"ubuntu", "ubuntu:20.04", "library/ubuntu"},
+		{"docker.io/library/ubuntu", "ubuntu:20.04", "library/ubuntu"},
+		{"index.docker.io/ubuntu", "docker.io/library/ubuntu:20.04", "library/ubuntu"},
+		{"library/ubuntu", "ubuntu:20.04", "library/ubuntu"},
+		{"team/app", "registry.test/team/app:20.04", "team/app"},
+		{"registry.example.com/team/app", "team/app:20.04", "team/app"},
+		{"localhost:5000/app", "localhost:5000/app:20.04", "app"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.seed, func(t *testing.T) {
+			reg := memory.New()
+			ds, err := reg.Seed(memory.Image{Repository: tt.seed, Tags: []string{"20.04"}})
+			require.NoError(t, err)
+			desc, err := reg.Resolve(ctx, ref(t, tt.resolve))
+			require.NoError(t, err)
+			assert.Equal(t, ds[0], desc.Digest)
+
+			rec := httptest.NewRecorder()
+			reg.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v2/"+tt.path+"/tags/list", nil))
+			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+			assert.JSONEq(t, `{"name":"`+tt.path+`","tags":["20.04"]}`, rec.Body.String())
+		})
+	}
+}
+
+func TestSeedUnderEquivalentNamesGivesOneImage(t *testing.T) {
+	reg := memory.New()
+	ds, err := reg.Seed(
+		memory.Image{Repository: "ubuntu", Tags: []string{"22.04"}},
+		memory.Image{Repository: "docker.io/library/ubuntu", Tags: []string{"22.04"}},
+	)
+	require.NoError(t, err)
+	assert.Equal(t, ds[0], ds[1], "the same image under two spellings of one name")
 }

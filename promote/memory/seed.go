@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"slices"
 	"strings"
 
 	"github.com/opencontainers/go-digest"
@@ -18,8 +17,13 @@ import (
 
 // Image describes a synthetic image for Seed.
 type Image struct {
-	// Repository is the repository path, such as "team/app", without a
-	// registry host.
+	// Repository names the repository, normalized as reference.Parse
+	// normalizes names: "team/app" is stored as "team/app", "ubuntu" and
+	// "docker.io/library/ubuntu" as "library/ubuntu" (so that resolving
+	// "ubuntu:20.04" finds it), and a registry host such as
+	// "registry.example.com/team/app" is dropped, since the fake is one
+	// registry. A name with a tag or digest, or with uppercase letters, is
+	// refused.
 	Repository string
 	// Tags are the tags to point at the image; none leaves it untagged.
 	Tags []string
@@ -48,9 +52,11 @@ type Image struct {
 func (r *Registry) Seed(images ...Image) ([]digest.Digest, error) {
 	out := make([]digest.Digest, 0, len(images))
 	for i, img := range images {
-		if err := reference.ValidateRepository(img.Repository); err != nil {
+		repo, err := seedRepository(img.Repository)
+		if err != nil {
 			return out, fmt.Errorf("memory: seed image %d: %w", i, err)
 		}
+		img.Repository = repo
 		for _, t := range img.Tags {
 			if err := reference.ValidateTag(t); err != nil {
 				return out, fmt.Errorf("memory: seed image %d: %w", i, err)
@@ -88,9 +94,6 @@ func (r *Registry) Seed(images ...Image) ([]digest.Digest, error) {
 			}
 		}
 		for _, t := range img.Tags {
-			if _, ok := rp.tag(t); !ok {
-				rp.insertSorted(t)
-			}
 			r.storeTagLocked(rp, img.Repository, t, topManifest)
 		}
 		r.mu.Unlock()
@@ -200,8 +203,23 @@ func tarFile(name, content string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func (rp *repository) insertSorted(tag string) {
-	if i, found := slices.BinarySearch(rp.sorted, tag); !found {
-		rp.sorted = slices.Insert(rp.sorted, i, tag)
+// seedRepository normalizes the repository name of a seeded image as
+// reference.Parse does and returns its path.
+func seedRepository(name string) (string, error) {
+	if strings.ToLower(name) != name {
+		// reference.Parse would take an uppercase first component for a
+		// registry host; a seeded name is refused instead.
+		if err := reference.ValidateRepository(name); err != nil {
+			return "", err
+		}
 	}
+	ref, err := reference.Parse(name)
+	if err != nil {
+		return "", err
+	}
+	if ref.HasTag() || ref.IsPinned() {
+		return "", fmt.Errorf("repository %q carries a tag or digest: give the repository alone and the tags in Image.Tags: %w",
+			name, reference.ErrInvalidFormat)
+	}
+	return ref.Repository(), nil
 }

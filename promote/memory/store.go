@@ -2,7 +2,9 @@ package memory
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/tidwall/btree"
 
 	"github.com/imagetags/imagetags/promote"
 )
@@ -37,6 +40,9 @@ const (
 )
 
 var allOps = [...]Op{OpResolve, OpFetch, OpTag, OpTags, OpDeleteTag, OpPushManifest, OpDeleteManifest, OpBlob}
+
+// opResolveIndex is OpResolve.index(), for the Resolve hot path.
+const opResolveIndex = 0
 
 // index returns the position of op in allOps, or -1.
 func (op Op) index() int {
@@ -75,7 +81,7 @@ type Event struct {
 // New. A Registry is safe for concurrent use by many goroutines.
 type Registry struct {
 	mu      sync.RWMutex
-	repos   atomic.Pointer[map[string]*repository] // copied on write under mu, read without it
+	repos   map[string]*repository // under mu
 	rules   []Rule
 	events  eventLog
 	uploads map[string]*upload
@@ -87,10 +93,10 @@ type Registry struct {
 
 	calls [len(allOps)]atomic.Int64 // indexed by Op.index
 
-	// byRef maps "repository:tag" to the tag's slot in its repository,
-	// so that resolving a tag is one lock-free lookup. It changes under mu
-	// together with the repositories' own tag maps.
-	byRef sync.Map
+	// tags maps "repository:tag" to the manifest, for every tag of every
+	// repository, so that resolving a tag is one lock-free lookup. It
+	// changes under mu together with the repositories' ordered tag sets.
+	tags tagIndex
 }
 
 // eventLog stores events in fixed-size blocks, so that appending never
@@ -120,10 +126,11 @@ func (l *eventLog) all() []Event {
 }
 
 type repository struct {
+	name      string
+	index     *tagIndex // the registry's, where the tags point
 	manifests map[digest.Digest]*manifest
 	blobs     map[digest.Digest][]byte
-	tags      sync.Map // tag to its *tagSlot; changed under mu, read without it
-	sorted    []string // the keys of tags, sorted
+	sorted    btree.Set[string] // the tag names, in order for listing
 }
 
 type manifest struct {
@@ -136,7 +143,9 @@ type manifest struct {
 // New returns an empty registry.
 func New() *Registry {
 	return &Registry{
+		repos:   map[string]*repository{},
 		uploads: map[string]*upload{},
+		tags:    newTagIndex(),
 	}
 }
 
@@ -191,30 +200,23 @@ func (r *Registry) begin(ctx context.Context, op Op, repo string) error {
 	return nil
 }
 
-// repoLocked returns the named repository or nil. Despite its name it is
-// also safe without r.mu, for lock-free reads of tags.
+// repoLocked returns the named repository or nil; r.mu must be held.
 func (r *Registry) repoLocked(name string) *repository {
-	m := r.repos.Load()
-	if m == nil {
-		return nil
-	}
-	return (*m)[name]
+	return r.repos[name]
 }
 
+// repoForWriteLocked returns the named repository, creating it when it
+// does not exist; r.mu must be held for writing.
 func (r *Registry) repoForWriteLocked(name string) *repository {
-	rp := r.repoLocked(name)
+	rp := r.repos[name]
 	if rp == nil {
 		rp = &repository{
+			name:      name,
+			index:     &r.tags,
 			manifests: map[digest.Digest]*manifest{},
 			blobs:     map[digest.Digest][]byte{},
 		}
-		next := map[string]*repository{name: rp}
-		if cur := r.repos.Load(); cur != nil {
-			for k, v := range *cur {
-				next[k] = v
-			}
-		}
-		r.repos.Store(&next)
+		r.repos[name] = rp
 	}
 	return rp
 }
@@ -232,46 +234,29 @@ func (rp *repository) tagDigest(tag string) (digest.Digest, bool) {
 	return m.desc.Digest, true
 }
 
-// tagSlot holds where one tag points. Moving an existing tag swaps the
-// pointer in its slot, which allocates nothing.
-type tagSlot struct{ m atomic.Pointer[manifest] }
-
 // storeTagLocked points tag of repository repo at m; r.mu must be held
-// for writing.
+// for writing. Moving an existing tag allocates nothing; a new tag costs
+// O(log n) in its repository's ordered set.
 func (r *Registry) storeTagLocked(rp *repository, repo, tag string, m *manifest) {
-	if v, ok := rp.tags.Load(tag); ok {
-		v.(*tagSlot).m.Store(m)
-		return
+	if r.tags.set(repo, tag, m) {
+		rp.sorted.Insert(tag)
 	}
-	slot := new(tagSlot)
-	slot.m.Store(m)
-	rp.tags.Store(tag, slot)
-	r.byRef.Store(repo+":"+tag, slot)
 }
 
 // deleteTagLocked removes tag from repository repo; r.mu must be held for
 // writing.
 func (r *Registry) deleteTagLocked(rp *repository, repo, tag string) {
-	rp.tags.Delete(tag)
-	r.byRef.Delete(repo + ":" + tag)
-	if i, found := slices.BinarySearch(rp.sorted, tag); found {
-		rp.sorted = slices.Delete(rp.sorted, i, i+1)
+	if r.tags.remove(repo, tag) {
+		rp.sorted.Delete(tag)
 	}
 }
 
-// tag returns the manifest tag points at. It is safe without r.mu: tags
-// live in a sync.Map of atomic slots, and manifests never change once
+// tag returns the manifest tag points at. It is safe without r.mu: the
+// tag index is read without locks, and manifests never change once
 // stored.
 func (rp *repository) tag(tag string) (*manifest, bool) {
-	v, ok := rp.tags.Load(tag)
-	if !ok {
-		return nil, false
-	}
-	slot, ok := v.(*tagSlot)
-	if !ok {
-		return nil, false
-	}
-	return slot.m.Load(), true
+	m := rp.index.lookup(rp.name, tag)
+	return m, m != nil
 }
 
 // resolve finds the manifest a tag or digest names in repo.
@@ -285,16 +270,12 @@ func (r *Registry) resolve(ctx context.Context, op Op, repo, ref string) (*manif
 // find is resolve without counting the call or applying faults.
 func (r *Registry) find(repo, ref string) (*manifest, error) {
 	if !strings.Contains(ref, ":") {
-		// By tag: the repository map is copied on write and tags live
-		// in a sync.Map, so the hot path takes no lock.
-		rp := r.repoLocked(repo)
-		if rp == nil {
-			return nil, &nameUnknownError{repo}
-		}
-		if m, ok := rp.tag(ref); ok {
+		// By tag: the tag index is read without a lock. Only a miss
+		// takes the lock, to tell a missing tag from a missing
+		// repository.
+		if m := r.tags.lookup(repo, ref); m != nil {
 			return m, nil
 		}
-		return nil, notFound("tag %q in repository %q", ref, repo)
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -361,8 +342,6 @@ func (r *Registry) setTagLocked(rp *repository, repo, tag string, m *manifest, o
 		if err := r.immutableLocked(repo, tag); err != nil {
 			return err
 		}
-	} else {
-		rp.insertSorted(tag)
 	}
 	r.storeTagLocked(rp, repo, tag, m)
 	r.logLocked(Event{Op: OpTag, Repository: repo, Tag: tag, Digest: d, Previous: cur})
@@ -404,20 +383,24 @@ func (r *Registry) listTags(ctx context.Context, repo, last string, n int) ([]st
 	if rp == nil {
 		return nil, false, &nameUnknownError{repo}
 	}
-	start := 0
-	if last != "" {
-		i, found := slices.BinarySearch(rp.sorted, last)
-		if found {
-			i++
-		}
-		start = i
+	size := rp.sorted.Len()
+	if n > 0 && n < size {
+		size = n
 	}
-	rest := rp.sorted[start:]
+	out := make([]string, 0, size)
 	more := false
-	if n > 0 && len(rest) > n {
-		rest, more = rest[:n], true
-	}
-	return slices.Clone(rest), more, nil
+	rp.sorted.Ascend(last, func(tag string) bool {
+		if tag == last {
+			return true
+		}
+		if n > 0 && len(out) == n {
+			more = true
+			return false
+		}
+		out = append(out, tag)
+		return true
+	})
+	return out, more, nil
 }
 
 // The cursor of the Go Tags method is opaque to callers: a version prefix
@@ -451,7 +434,7 @@ func (r *Registry) putManifest(ctx context.Context, repo, tag, mediaType string,
 	if err := r.begin(ctx, op, repo); err != nil {
 		return "", nil, err
 	}
-	m, err := parseManifest(mediaType, data)
+	m, err := r.knownOrParse(repo, mediaType, data)
 	if err != nil {
 		return "", nil, err
 	}
@@ -459,13 +442,14 @@ func (r *Registry) putManifest(ctx context.Context, repo, tag, mediaType string,
 	defer r.mu.Unlock()
 	rp := r.repoForWriteLocked(repo)
 	for _, ref := range m.refs {
-		_, isBlob := rp.blobs[ref]
-		_, isManifest := rp.manifests[ref]
-		if !isBlob && !isManifest {
+		if _, isBlob := rp.blobs[ref]; isBlob {
+			continue
+		}
+		if _, isManifest := rp.manifests[ref]; !isManifest {
 			return "", nil, &missingError{repo: repo, digest: ref, index: m.desc.MediaType == ocispec.MediaTypeImageIndex}
 		}
 	}
-	if tag != "" {
+	if tag != "" && len(r.rules) > 0 {
 		if cur, ok := rp.tagDigest(tag); ok && cur != m.desc.Digest {
 			if err := r.immutableLocked(repo, tag); err != nil {
 				return "", nil, err
@@ -514,18 +498,17 @@ const maxManifestSize = 4 << 20
 // parseManifest checks a manifest body and works out its descriptor and
 // the content it refers to.
 func parseManifest(mediaType string, data []byte) (*manifest, error) {
+	return parseManifestDigest(mediaType, data, "")
+}
+
+// parseManifestDigest is parseManifest for a body whose sha256 digest d
+// is already known; "" computes it.
+func parseManifestDigest(mediaType string, data []byte, d digest.Digest) (*manifest, error) {
 	if len(data) > maxManifestSize {
 		return nil, fmt.Errorf("memory: manifest of %d bytes exceeds the %d byte limit: %w", len(data), maxManifestSize, errManifestInvalid)
 	}
-	var probe struct {
-		MediaType    string              `json:"mediaType"`
-		ArtifactType string              `json:"artifactType"`
-		Config       *ocispec.Descriptor `json:"config"`
-		Layers       []ocispec.Descriptor
-		Manifests    []ocispec.Descriptor
-		Subject      *ocispec.Descriptor `json:"subject"`
-	}
-	if err := json.Unmarshal(data, &probe); err != nil {
+	probe, err := scanManifest(data)
+	if err != nil {
 		return nil, fmt.Errorf("memory: manifest is not valid JSON: %v: %w", err, errManifestInvalid)
 	}
 	if mediaType == "" {
@@ -541,32 +524,45 @@ func parseManifest(mediaType string, data []byte) (*manifest, error) {
 		if probe.Config == nil {
 			return nil, fmt.Errorf("memory: image manifest has no config: %w", errManifestInvalid)
 		}
-		refs = append(refs, *probe.Config)
+		refs = append(make([]ocispec.Descriptor, 0, 1+len(probe.Layers)), *probe.Config)
 		refs = append(refs, probe.Layers...)
 	case ocispec.MediaTypeImageIndex, mediaTypeDockerList:
 		refs = probe.Manifests
 	default:
 		return nil, fmt.Errorf("memory: unsupported manifest media type %q: %w", mediaType, errManifestInvalid)
 	}
+	m.refs = make([]digest.Digest, 0, len(refs))
 	for _, d := range refs {
-		if err := d.Digest.Validate(); err != nil {
+		if err := validDigest(d.Digest); err != nil {
 			return nil, fmt.Errorf("memory: manifest refers to invalid digest %q: %v: %w", d.Digest, err, errManifestInvalid)
 		}
 		m.refs = append(m.refs, d.Digest)
 	}
 	if probe.Subject != nil {
-		if err := probe.Subject.Digest.Validate(); err != nil {
+		if err := validDigest(probe.Subject.Digest); err != nil {
 			return nil, fmt.Errorf("memory: manifest subject has invalid digest %q: %v: %w", probe.Subject.Digest, err, errManifestInvalid)
 		}
 		m.subject = probe.Subject.Digest
 	}
+	if d == "" {
+		d = sha256Digest(data)
+	}
 	m.desc = ocispec.Descriptor{
 		MediaType:    mediaType,
 		ArtifactType: probe.ArtifactType,
-		Digest:       digest.FromBytes(data),
+		Digest:       d,
 		Size:         int64(len(data)),
 	}
 	return m, nil
+}
+
+// sha256Digest is digest.FromBytes for sha256, with one allocation.
+func sha256Digest(data []byte) digest.Digest {
+	sum := sha256.Sum256(data)
+	var buf [len("sha256:") + 2*sha256.Size]byte
+	copy(buf[:], "sha256:")
+	hex.Encode(buf[len("sha256:"):], sum[:])
+	return digest.Digest(buf[:])
 }
 
 // Docker media types the fake accepts alongside the OCI ones.
@@ -655,13 +651,19 @@ func (r *Registry) deleteManifest(ctx context.Context, repo string, d digest.Dig
 		return notFound("manifest %q in repository %q", d, repo)
 	}
 	var tags []string
-	for _, t := range rp.sorted {
+	var immutable error
+	rp.sorted.Scan(func(t string) bool {
 		if cur, _ := rp.tagDigest(t); cur == d {
 			if err := r.immutableLocked(repo, t); err != nil {
-				return err
+				immutable = err
+				return false
 			}
 			tags = append(tags, t)
 		}
+		return true
+	})
+	if immutable != nil {
+		return immutable
 	}
 	for _, t := range tags {
 		r.deleteTagLocked(rp, repo, t)
