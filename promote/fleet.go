@@ -44,6 +44,13 @@ type FleetOptions struct {
 	// tag of a repository (by name), which makes a moved tag critical. It
 	// is called from one goroutine, at most once per build.
 	Immutable func(repository, tag string) bool
+	// Progress, when set, is called each time a registry request of
+	// CheckFleet finishes (a resolve, a tag listing, an index fetch), with
+	// how many have finished and how many are planned so far: for a
+	// progress line on a terminal. Calls never overlap and done never
+	// decreases; total grows when index fetches turn out to be needed.
+	// Progress must not block for long: requests wait for it.
+	Progress func(done, total int)
 }
 
 // CheckFleet decides, for every build, whether the deployment or workspace
@@ -108,10 +115,13 @@ func CheckFleet(ctx context.Context, r Registry, builds []policy.Build, opts Fle
 	// Resolve tags and list repositories with bounded concurrency.
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
+	progress := &fleetProgress{report: opts.Progress}
 	run := func(f func()) {
 		wg.Add(1)
+		progress.plan()
 		go func() {
 			defer wg.Done()
+			defer progress.finish()
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
@@ -294,6 +304,29 @@ type buildPlan struct {
 type tagID struct{ name, tag string }
 
 func tagKey(ref reference.Reference) tagID { return tagID{ref.Name(), ref.TagOrLatest()} }
+
+// fleetProgress counts CheckFleet's requests for FleetOptions.Progress.
+type fleetProgress struct {
+	report      func(done, total int)
+	mu          sync.Mutex
+	done, total int
+}
+
+func (p *fleetProgress) plan() {
+	p.mu.Lock()
+	p.total++
+	p.mu.Unlock()
+}
+
+func (p *fleetProgress) finish() {
+	if p.report == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done++
+	p.report(p.done, p.total)
+}
 
 // tagObservation is what the registry said about one distinct tag.
 type tagObservation struct {

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -14,7 +12,6 @@ import (
 
 	"github.com/imagetags/imagetags/examples/internal/demo"
 	"github.com/imagetags/imagetags/promote"
-	"github.com/imagetags/imagetags/promote/memory"
 	"github.com/imagetags/imagetags/reference"
 )
 
@@ -54,25 +51,25 @@ const crossUsage = `  promote --from REF --to REGISTRY/REPOSITORY:TAG [--expect 
   promote --manifest FILE (--plan [--json] | --apply)
       plans or applies a promotion manifest: digests and the tags they must carry at each destination`
 
-// handle runs the cross-registry form the parsed flags of fs ask for. It
-// reports false when they ask for none, and the caller goes on with
+func init() { extensions = append(extensions, crossMode) }
+
+// crossMode registers the cross-registry flags and returns their mode.
+func crossMode(fs *flag.FlagSet) mode {
+	x := addCrossFlags(fs)
+	return mode{name: "across repositories and registries", try: x.try}
+}
+
+// try runs the cross-registry form the parsed flags ask for. It reports
+// false when they ask for none, and the built-in modes go on with
 // promotion inside one repository.
-func (x *crossFlags) handle(ctx context.Context, fs *flag.FlagSet, opts []promote.Option, open demo.Opener, stdout, stderr io.Writer) (int, bool) {
+func (x *crossFlags) try(e env, o *options) (int, bool) {
 	usage := func(format string, a ...any) (int, bool) {
-		fmt.Fprintf(stderr, "promote: "+format+"\n", a...)
-		return 2, true
+		return usageError(e.stderr, format, a...), true
 	}
 	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	value := func(name string) string {
-		if f := fs.Lookup(name); f != nil {
-			return f.Value.String()
-		}
-		return ""
-	}
-	host, from, to := value("registry"), value("from"), value("to")
-	if *x.manifest != "" || strings.Contains(to, "/") {
-		for _, other := range []string{"rollback", "record", "update"} {
+	e.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *x.manifest != "" || strings.Contains(o.to, "/") {
+		for _, other := range []string{"rollback", "record", "update", "update-path"} {
 			if set[other] {
 				return usage("--%s works inside one repository; it does not go with --manifest or a full --to reference", other)
 			}
@@ -85,15 +82,15 @@ func (x *crossFlags) handle(ctx context.Context, fs *flag.FlagSet, opts []promot
 		if *x.plan || *x.apply || *x.asJSON {
 			return usage("--plan, --apply and --json go with --manifest FILE")
 		}
-		if !strings.Contains(to, "/") {
+		if !strings.Contains(o.to, "/") {
 			if *x.cosign {
 				return usage("--cosign-tags goes with a full --to reference, such as registry.prod.example/team/app:production")
 			}
 			return 0, false // a tag: promotion inside the repository
 		}
-		return x.copyTo(ctx, host, from, to, opts, open, stdout, stderr), true
+		return x.copyTo(e, o), true
 	}
-	if from != "" || to != "" || *x.cosign {
+	if o.from != "" || o.to != "" || *x.cosign {
 		return usage("--manifest replaces --from, --to and --cosign-tags: the manifest names the images, the destinations and cosignTags")
 	}
 	if *x.plan == *x.apply {
@@ -102,106 +99,121 @@ func (x *crossFlags) handle(ctx context.Context, fs *flag.FlagSet, opts []promot
 	if *x.asJSON && !*x.plan {
 		return usage("--json goes with --plan")
 	}
+	opts, err := moveOptions(o)
+	if err != nil {
+		return usage("%v", err)
+	}
 	m, err := readPromotionManifest(*x.manifest)
 	if err != nil {
-		return usage("%v", err)
+		return usage("--manifest %v", err)
 	}
-	regs, err := newHosts(host, m.Source, open, stderr)
+	regs, err := e.connect(o.demo, o.plainHTTP, e.stderr)
 	if err != nil {
 		return usage("%v", err)
 	}
-	plan, err := m.Plan(ctx, regs, opts...)
+	// Every host the manifest names must be served before anything is
+	// read or written: in demo mode only the demo host is.
+	for _, repo := range append([]string{m.Source}, m.Destinations...) {
+		host, _, _ := strings.Cut(repo, "/")
+		if _, err := regs.Registry(host); err != nil {
+			if o.demo {
+				return usage("--manifest %s: %s is on %s; demo mode works only on %s (run without --demo to use %s)", *x.manifest, repo, host, demo.Host, host)
+			}
+			return usage("--manifest %s: %s: %v", *x.manifest, repo, err)
+		}
+	}
+	plan, err := m.Plan(e.ctx, regs, opts...)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1, true
+		return failure(e.stderr, err), true
 	}
 	if *x.plan {
 		if *x.asJSON {
 			b, err := json.MarshalIndent(plan, "", "  ")
 			if err != nil {
-				fmt.Fprintln(stderr, "promote:", err)
-				return 1, true
+				return failure(e.stderr, err), true
 			}
-			fmt.Fprintf(stdout, "%s\n", b)
+			fmt.Fprintf(e.stdout, "%s\n", b)
 		} else {
-			fmt.Fprint(stdout, plan.String())
+			fmt.Fprint(e.stdout, plan.String())
 		}
 		if refused := plan.Refused(); len(refused) > 0 {
-			fmt.Fprintf(stderr, "promote: the plan refuses %d tag(s); add them to allowMove to let them move\n", len(refused))
-			return 1, true
+			fmt.Fprintf(e.stderr, "promote: the plan refuses %d tag(s); add them to allowMove to let them move\n", len(refused))
+			return demo.ExitFailed, true
 		}
 		return 0, true
 	}
-	fmt.Fprint(stderr, plan.String())
-	recs, err := plan.Apply(ctx, regs, opts...)
+	fmt.Fprint(e.stderr, plan.String())
+	recs, err := plan.Apply(e.ctx, regs, opts...)
 	if recs != nil {
 		b, jerr := json.MarshalIndent(recs, "", "  ")
 		if jerr != nil {
-			fmt.Fprintln(stderr, "promote:", jerr)
-			return 1, true
+			return failure(e.stderr, jerr), true
 		}
-		fmt.Fprintf(stdout, "%s\n", b)
+		fmt.Fprintf(e.stdout, "%s\n", b)
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1, true
+		return failure(e.stderr, err), true
 	}
 	return 0, true
 }
 
-// copyTo copies the image from names to the registry and repository of
-// the full reference to, and sets its tag there.
-func (x *crossFlags) copyTo(ctx context.Context, host, from, to string, opts []promote.Option, open demo.Opener, stdout, stderr io.Writer) int {
-	usage := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "promote: "+format+"\n", a...)
-		return 2
+// copyTo copies the image --from names to the registry and repository of
+// the full reference --to, and sets its tag there.
+func (x *crossFlags) copyTo(e env, o *options) int {
+	if o.from == "" {
+		return usageError(e.stderr, "--from is required (see promote --help)")
 	}
-	if from == "" {
-		return usage("--from is required (see --help)")
-	}
-	src, err := reference.Parse(from)
+	src, err := reference.Parse(o.from)
 	if err != nil {
-		return usage("--from: %v", err)
+		return usageError(e.stderr, "--from %q: %v", o.from, err)
 	}
-	dst, err := reference.Parse(to)
+	dst, err := reference.Parse(o.to)
 	if err != nil {
-		return usage("--to: %v", err)
+		return usageError(e.stderr, "--to %q: %v", o.to, err)
 	}
 	if dst.IsPinned() {
-		return usage("--to %q: name a repository and the tag to set, not a digest", to)
+		return usageError(e.stderr, "--to %q: name a repository and the tag to set, not a digest", o.to)
 	}
 	if !dst.HasTag() {
-		return usage("--to %q names a repository but no tag; add the tag to set there, such as %s:production", to, dst.Name())
+		return usageError(e.stderr, "--to %q names a repository but no tag; add the tag to set there, such as %s:production", o.to, dst.Name())
 	}
-	if host, _, _ := strings.Cut(to, "/"); host != dst.Registry() {
-		return usage("--to %q: start it with the registry host (%s/%s:%s for Docker Hub); the destination host is never implied", to, dst.Registry(), dst.Repository(), dst.Tag())
+	if host, _, _ := strings.Cut(o.to, "/"); host != dst.Registry() {
+		return usageError(e.stderr, "--to %q: start it with the registry host (%s/%s:%s for Docker Hub); the destination host is never implied", o.to, dst.Registry(), dst.Repository(), dst.Tag())
 	}
-	regs, err := newHosts(host, src.Registry(), open, stderr)
+	opts, err := moveOptions(o)
 	if err != nil {
-		return usage("%v", err)
+		return usageError(e.stderr, "%v", err)
 	}
-	srcReg, err := regs.Registry(src.Registry())
+	router, err := e.connect(o.demo, o.plainHTTP, e.stderr)
 	if err != nil {
-		return usage("%v", err)
+		return usageError(e.stderr, "%v", err)
 	}
-	dstReg, err := regs.Registry(dst.Registry())
+	if err := demo.Check(router, "--from", src); err != nil {
+		return usageError(e.stderr, "%v", err)
+	}
+	if err := demo.Check(router, "--to", dst); err != nil {
+		return usageError(e.stderr, "%v", err)
+	}
+	srcReg, err := router.Backend(src)
 	if err != nil {
-		return usage("%v", err)
+		return usageError(e.stderr, "--from %s: %v", src.Familiar(), err)
 	}
-	rec, err := promote.Copy(ctx, srcReg, src, dstReg, dst, promote.CopyOptions{CosignTags: *x.cosign}, opts...)
+	dstReg, err := router.Backend(dst)
+	if err != nil {
+		return usageError(e.stderr, "--to %s: %v", dst.Familiar(), err)
+	}
+	rec, err := promote.Copy(e.ctx, srcReg, src, dstReg, dst, promote.CopyOptions{CosignTags: *x.cosign}, opts...)
 	if rec.Operation != "" {
 		b, jerr := json.MarshalIndent(rec, "", "  ")
 		if jerr != nil {
-			fmt.Fprintln(stderr, "promote:", jerr)
-			return 1
+			return failure(e.stderr, jerr)
 		}
-		fmt.Fprintf(stdout, "%s\n", b)
+		fmt.Fprintf(e.stdout, "%s\n", b)
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+		return failure(e.stderr, err)
 	}
-	fmt.Fprintf(stderr, "promote: %s\n", rec.Content.Summary())
+	fmt.Fprintf(e.stderr, "promote: %s\n", rec.Content.Summary())
 	return 0
 }
 
@@ -242,56 +254,4 @@ func parsePromotionYAML(data []byte) (promote.PromotionManifest, error) {
 		return promote.PromotionManifest{}, fmt.Errorf("not representable as JSON: %w", err)
 	}
 	return promote.ParsePromotionManifest(js)
-}
-
-// hosts opens the registries of a cross-registry run. With --registry,
-// the source must be on that host and every host is the registry it
-// names. Without it, the source is the in-memory demo registry and every
-// other host an empty in-memory registry of its own, which is said on
-// standard error: no demo stands in for a real host silently.
-type hosts struct {
-	demo   bool
-	source string
-	open   demo.Opener
-	opened map[string]promote.Registry
-}
-
-func newHosts(flagHost, source string, open demo.Opener, stderr io.Writer) (*hosts, error) {
-	sourceHost, _, _ := strings.Cut(source, "/")
-	h := &hosts{demo: flagHost == "", source: sourceHost, open: open, opened: map[string]promote.Registry{}}
-	if h.demo {
-		fmt.Fprintf(stderr, "promote: no --registry: %s is the in-memory demo registry, and each destination an empty in-memory registry\n", sourceHost)
-		return h, nil
-	}
-	if flagHost != sourceHost {
-		return nil, fmt.Errorf("--registry %q: the source is on %q; give --registry %s", flagHost, sourceHost, sourceHost)
-	}
-	return h, nil
-}
-
-// Registry opens host once and returns it.
-func (h *hosts) Registry(host string) (promote.Registry, error) {
-	if r, ok := h.opened[host]; ok {
-		return r, nil
-	}
-	var (
-		r   promote.Registry
-		err error
-	)
-	switch {
-	case h.demo && host == h.source:
-		r, err = h.open("")
-	case h.demo:
-		r = memory.New()
-	default:
-		r, err = h.open(host)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("registry %s: %w", host, err)
-	}
-	if r == nil {
-		return nil, errors.New("registry " + host + ": none")
-	}
-	h.opened[host] = r
-	return r, nil
 }

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,6 +15,7 @@ import (
 	"github.com/imagetags/imagetags/examples/internal/demo"
 	"github.com/imagetags/imagetags/promote"
 	"github.com/imagetags/imagetags/promote/memory"
+	"github.com/imagetags/imagetags/promote/remote"
 	"github.com/imagetags/imagetags/reference"
 )
 
@@ -34,16 +35,11 @@ func newRegistries(t *testing.T) *registries {
 func (r *registries) run(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	open := func(host string) (promote.Registry, error) {
-		switch host {
-		case demo.Host:
-			return r.staging, nil
-		case "registry.prod.example":
-			return r.prod, nil
-		}
-		return nil, fmt.Errorf("no registry %q in this test", host)
+	connect := func(demoMode bool, plain []string, stderr io.Writer) (*remote.Router, error) {
+		return remote.NewRouter(remote.RouteBackend(demo.Host, r.staging), remote.RouteBackend("registry.prod.example", r.prod),
+			remote.RouteOnly(demo.Host, "registry.prod.example"))
 	}
-	code := run(context.Background(), args, open, &out, &errOut)
+	code := run(context.Background(), args, connect, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
@@ -56,7 +52,7 @@ func (r *registries) prodDigest(t *testing.T, ref string) string {
 
 func TestCopyToAnotherRegistry(t *testing.T) {
 	r := newRegistries(t)
-	args := []string{"--registry", demo.Host, "--from", demo.Host + "/acmecorp/payment-api:v2.4.1", "--to", "registry.prod.example/acmecorp/payment-api:production"}
+	args := []string{"--from", demo.Host + "/acmecorp/payment-api:v2.4.1", "--to", "registry.prod.example/acmecorp/payment-api:production"}
 	code, out, errOut := r.run(t, args...)
 	require.Equal(t, 0, code, errOut)
 	var rec promote.CopyRecord
@@ -74,25 +70,40 @@ func TestCopyToAnotherRegistry(t *testing.T) {
 	assert.Empty(t, rec.Content.Sent)
 
 	// --expect is the precondition on the destination tag.
-	code, _, errOut = r.run(t, "--registry", demo.Host, "--from", demo.Host+"/acmecorp/payment-api:v2.4.0",
+	code, _, errOut = r.run(t, "--from", demo.Host+"/acmecorp/payment-api:v2.4.0",
 		"--to", "registry.prod.example/acmecorp/payment-api:production", "--expect", r.cat.PaymentAPI240)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errOut, "precondition failed")
 	assert.Equal(t, r.cat.PaymentAPI241, r.prodDigest(t, "registry.prod.example/acmecorp/payment-api:production"))
 }
 
-func TestCopyDemoSaysWhatStandsIn(t *testing.T) {
+// Demo mode copies between repositories of the demo host only, and
+// refuses a destination on any other host before anything is written.
+func TestCopyInDemoMode(t *testing.T) {
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), []string{"--from", "acmecorp/payment-api:v2.4.1", "--to", "registry.prod.example/acmecorp/payment-api:production"},
-		demo.Open, &out, &errOut)
+	code := run(context.Background(), []string{"--demo", "--from", demo.Host + "/acmecorp/payment-api:v2.4.1", "--to", "registry.prod.example/acmecorp/payment-api:production"},
+		demo.Connect, &out, &errOut)
+	assert.Equal(t, demo.ExitUsage, code)
+	assert.Empty(t, out.String())
+	assert.Contains(t, errOut.String(), "demo mode works only on "+demo.Host)
+
+	out.Reset()
+	errOut.Reset()
+	code = run(context.Background(), []string{"--demo", "--from", demo.Host + "/acmecorp/payment-api:v2.4.1", "--to", demo.Host + "/prod/payment-api:production"},
+		demo.Connect, &out, &errOut)
 	require.Equal(t, 0, code, errOut.String())
-	assert.Contains(t, errOut.String(), "no --registry: docker.io is the in-memory demo registry, and each destination an empty in-memory registry")
+	assert.Contains(t, errOut.String(), "demo mode: working on an in-memory registry")
+	var rec promote.CopyRecord
+	require.NoError(t, json.Unmarshal(out.Bytes(), &rec), out.String())
+	assert.Equal(t, []string{"production"}, rec.Moved())
 }
 
 func TestCrossRegistryUsageErrors(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "m.yaml")
 	require.NoError(t, os.WriteFile(good, []byte("source: registry.example.com/acmecorp\ndestinations: [registry.prod.example/acmecorp]\nimages:\n  - name: payment-api\n    digests: {\"sha256:ffa07e374ae3d82e1fec60c9a0a504d791fa136e4bcc722da6c167d60e3cb720\": [v2.4.1]}\n"), 0o644))
+	other := filepath.Join(dir, "other.yaml")
+	require.NoError(t, os.WriteFile(other, []byte("source: other.example/acmecorp\ndestinations: [registry.prod.example/acmecorp]\nimages:\n  - name: payment-api\n    digests: {\"sha256:ffa07e374ae3d82e1fec60c9a0a504d791fa136e4bcc722da6c167d60e3cb720\": [v2.4.1]}\n"), 0o644))
 	bad := filepath.Join(dir, "bad.yaml")
 	require.NoError(t, os.WriteFile(bad, []byte("source: team\ndestinations: [registry.prod.example/acmecorp]\nimages: []\n"), 0o644))
 	tests := []struct {
@@ -114,7 +125,7 @@ func TestCrossRegistryUsageErrors(t *testing.T) {
 		{"manifest and expect", []string{"--manifest", good, "--plan", "--expect", "sha256:ffa07e374ae3d82e1fec60c9a0a504d791fa136e4bcc722da6c167d60e3cb720"}, "takes no --expect"},
 		{"missing file", []string{"--manifest", filepath.Join(dir, "none.yaml"), "--plan"}, "no such file"},
 		{"invalid manifest", []string{"--manifest", bad, "--plan"}, "the host is never implied"},
-		{"registry not the source", []string{"--registry", "other.example", "--manifest", good, "--plan"}, `the source is on "registry.example.com"`},
+		{"host not served", []string{"--manifest", other, "--plan"}, "other.example/acmecorp"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,7 +142,7 @@ func TestCrossRegistryUsageErrors(t *testing.T) {
 func TestManifestPlanAndApply(t *testing.T) {
 	r := newRegistries(t)
 	file := filepath.Join("promotion.yaml") // the example shipped next to the program
-	plan := []string{"--registry", demo.Host, "--manifest", file, "--plan"}
+	plan := []string{"--manifest", file, "--plan"}
 
 	code, out, errOut := r.run(t, plan...)
 	require.Equal(t, 0, code, errOut)
@@ -139,14 +150,14 @@ func TestManifestPlanAndApply(t *testing.T) {
 	assert.Contains(t, out, "  + production: create\n")
 	assert.Empty(t, r.prod.Events(), "--plan changes nothing")
 
-	code, out, errOut = r.run(t, "--registry", demo.Host, "--manifest", file, "--plan", "--json")
+	code, out, errOut = r.run(t, "--manifest", file, "--plan", "--json")
 	require.Equal(t, 0, code, errOut)
 	var p promote.Plan
 	require.NoError(t, json.Unmarshal([]byte(out), &p), out)
 	require.Len(t, p.Images, 1)
 	assert.True(t, p.Images[0].Copy)
 
-	code, out, errOut = r.run(t, "--registry", demo.Host, "--manifest", file, "--apply")
+	code, out, errOut = r.run(t, "--manifest", file, "--apply")
 	require.Equal(t, 0, code, errOut)
 	var recs []promote.CopyRecord
 	require.NoError(t, json.Unmarshal([]byte(out), &recs), out)
@@ -166,13 +177,13 @@ func TestManifestPlanRefusesMove(t *testing.T) {
 	// v2.4 already names another image in production.
 	other, err := r.prod.Seed(memory.Image{Repository: "acmecorp/payment-api", Tags: []string{"v2.4"}, Content: "other"})
 	require.NoError(t, err)
-	code, out, errOut := r.run(t, "--registry", demo.Host, "--manifest", "promotion.yaml", "--plan")
+	code, out, errOut := r.run(t, "--manifest", "promotion.yaml", "--plan")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, out, "  ! v2.4: refused: points at "+other[0].String())
 	assert.Contains(t, errOut, "the plan refuses 1 tag(s)")
 
 	r.prod.ResetEvents()
-	code, out, errOut = r.run(t, "--registry", demo.Host, "--manifest", "promotion.yaml", "--apply")
+	code, out, errOut = r.run(t, "--manifest", "promotion.yaml", "--apply")
 	assert.Equal(t, 1, code)
 	assert.Empty(t, out)
 	assert.Contains(t, errOut, "so nothing was done")

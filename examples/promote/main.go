@@ -3,215 +3,148 @@
 // rebuilding, and prints the JSON record of what moved: release notes and
 // audit trail in one.
 //
-//	promote --from acmecorp/payment-api:v2.4.1 --to production
-//	promote --from acmecorp/payment-api:v2.4.1 --to production --expect sha256:…   # only if production is still there
-//	promote --rollback --from acmecorp/payment-api:v2.4.0 --to production
-//	promote --rollback --record last-promotion.json                                # undo a recorded promotion
-//	promote --from … --to production --update deploy.yaml                          # and pin the manifest to the digest
+//	promote --from ghcr.io/acme/payment-api:v2.4.1 --to production
+//	promote --from … --to production --expect sha256:…        # only if production is still there
+//	promote --rollback --from ghcr.io/acme/payment-api:v2.4.0 --to production
+//	promote --rollback --record last-promotion.json            # undo a recorded promotion
+//	promote --from … --to production --update deploy.yaml      # and pin the manifest's production image
+//	promote --demo --from registry.example.com/acmecorp/payment-api:v2.4.1 --to production
 //
-// Without --registry it works on an in-memory registry seeded with a demo
-// catalogue. Tags that name one build (1.2.3, sha-a3f2c8d, build-42) are
-// never moved. Exit status: 0 on success, 1 when the registry refused the
-// change, 2 on bad input.
+// The registry is the one the reference names, reached with the
+// credentials of the user's docker config; --demo works on an in-memory
+// registry with demo images instead, and says so. Tags that name one
+// build (1.2.3, sha-a3f2c8d, build-42) are never moved.
 package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 
-	"github.com/opencontainers/go-digest"
-
 	"github.com/imagetags/imagetags/examples/internal/demo"
-	"github.com/imagetags/imagetags/examples/internal/manifest"
-	"github.com/imagetags/imagetags/promote"
-	"github.com/imagetags/imagetags/reference"
-	"github.com/imagetags/imagetags/tagging"
 )
 
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], demo.Open, os.Stdout, os.Stderr))
+	os.Exit(run(context.Background(), os.Args[1:], demo.Connect, os.Stdout, os.Stderr))
 }
 
-func run(ctx context.Context, args []string, open demo.Opener, stdout, stderr io.Writer) int {
+// options are the parsed flags.
+type options struct {
+	demo        bool
+	plainHTTP   demo.ListFlag
+	from, to    string
+	expect      string
+	rollback    bool
+	recordFile  string
+	update      string
+	updatePaths demo.ListFlag
+}
+
+// env is what a mode works with.
+type env struct {
+	ctx            context.Context
+	connect        demo.Connector
+	fs             *flag.FlagSet // parsed; fs.Visit lists the flags given
+	stdout, stderr io.Writer
+}
+
+// A mode is one job of the program. run tries the modes in order; the
+// first whose try reports done decides the exit status. Other files of
+// the package add modes (and their flags) through extensions.
+type mode struct {
+	name string
+	try  func(e env, o *options) (code int, done bool)
+}
+
+// extensions lets other files of this package add flags and modes: each
+// function registers its flags on fs and returns its mode, which is tried
+// before the built-in ones. A mode opens its registry with e.connect(
+// o.demo, o.plainHTTP, e.stderr): a router to each reference's own host
+// (or the demo registry), whose Backend gives one host's registry; it
+// checks references with demo.Check before any write, and builds the
+// options of a move with moveOptions.
+var extensions []func(fs *flag.FlagSet) mode
+
+// builtin are the modes of this file, tried in order; the last one takes
+// whatever is left.
+var builtin = []mode{
+	{name: "rollback from a record", try: func(e env, o *options) (int, bool) {
+		if !o.rollback || o.recordFile == "" {
+			return 0, false
+		}
+		return rollbackRecord(e, o), true
+	}},
+	{name: "promote or roll back one channel", try: func(e env, o *options) (int, bool) {
+		return moveChannel(e, o), true
+	}},
+}
+
+const usageText = `usage: promote --from REF --to CHANNEL [--expect DIGEST] [--update FILE [--update-path PATH]...]
+       promote --rollback --from OLDER-REF --to CHANNEL
+       promote --rollback --record FILE
+Points a channel tag at the image another tag or digest names, without a rebuild, and prints
+the JSON record of what moved. The registry is the one REF names (docker.io when it names none),
+with the credentials of your docker config; --demo uses an in-memory registry with demo images.
+
+Exit status:
+  0  done, or the channel already pointed there (nothing moved)
+  1  the registry refused or failed (the record on stdout says which tags moved)
+  2  bad input (flags, references, files); nothing was changed
+
+Flags:
+`
+
+func run(ctx context.Context, args []string, connect demo.Connector, stdout, stderr io.Writer) int {
+	var o options
 	fs := flag.NewFlagSet("promote", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: promote --from REF --to CHANNEL [--expect DIGEST] [--update FILE]")
-		fmt.Fprintln(stderr, "       promote --rollback --from OLDER-REF --to CHANNEL")
-		fmt.Fprintln(stderr, "       promote --rollback --record FILE")
-		fmt.Fprintln(stderr, "Points a channel tag at the image another tag or digest names and prints the JSON record.")
+		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
 	}
-	host := fs.String("registry", "", "registry host to work on (default: an in-memory registry with demo images)")
-	from := fs.String("from", "", "source reference: a tag or digest, such as acmecorp/payment-api:v2.4.1")
-	to := fs.String("to", "", "channel tag to move, such as staging or production, or a full destination reference such as registry.prod.example/team/app:production")
-	expect := fs.String("expect", "", "digest the channel must point at now (refuse if another promoter moved it)")
-	rollback := fs.Bool("rollback", false, "roll back: point --to at the older --from, or undo the record given with --record")
-	recordFile := fs.String("record", "", "with --rollback: a JSON record printed by an earlier run")
-	update := fs.String("update", "", "Kubernetes manifest whose image of this repository is rewritten to the promoted digest")
-	cross := addCrossFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	fs.BoolVar(&o.demo, "demo", false, "work on an in-memory registry with demo images, served as "+demo.Host+" only")
+	fs.Var(&o.plainHTTP, "plain-http", "speak plain HTTP to registry `HOST` (repeatable); loopback hosts always do")
+	fs.StringVar(&o.from, "from", "", "source reference: a tag or digest, such as ghcr.io/acme/payment-api:v2.4.1")
+	fs.StringVar(&o.to, "to", "", "channel tag to move, such as staging or production")
+	fs.StringVar(&o.expect, "expect", "", "digest the channel must point at now; refuse if another promoter moved it.\n"+
+		"On a real registry the check and the write are two requests (the OCI API has no conditional\n"+
+		"write): it stops a promoter who saw an old state, not one racing within milliseconds")
+	fs.BoolVar(&o.rollback, "rollback", false, "roll back: point --to at the older --from, or undo the record given with --record")
+	fs.StringVar(&o.recordFile, "record", "", "with --rollback: a JSON record printed by an earlier run")
+	fs.StringVar(&o.update, "update", "", "Kubernetes manifest or Compose file whose images naming the --to channel of this\n"+
+		"repository are pinned to the promoted digest; checked before anything moves")
+	fs.Var(&o.updatePaths, "update-path", "with --update: also pin the image at `PATH`, as listed in errors\n"+
+		"(such as \"Deployment/web: spec.template.spec.containers[0].image\"; repeatable)")
+	modes := make([]mode, 0, len(extensions)+len(builtin))
+	for _, ext := range extensions {
+		modes = append(modes, ext(fs))
 	}
-	usage := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "promote: "+format+"\n", a...)
-		return 2
+	modes = append(modes, builtin...)
+	if code, stop := demo.Parse(fs, args, stdout, stderr); stop {
+		return code
 	}
 	if fs.NArg() > 0 {
-		return usage("unexpected argument %q", fs.Arg(0))
+		return usageError(stderr, "unexpected argument %q: promote takes flags only (see promote --help)", fs.Arg(0))
 	}
-
-	opts := []promote.Option{promote.WithImmutable(func(tag string) bool {
-		return tagging.Classify(tag).Kind == tagging.Immutable
-	})}
-	if *expect != "" {
-		d, err := digest.Parse(*expect)
-		if err != nil {
-			return usage("--expect %q: %v", *expect, err)
+	e := env{ctx: ctx, connect: connect, fs: fs, stdout: stdout, stderr: stderr}
+	for _, m := range modes {
+		if code, done := m.try(e, &o); done {
+			return code
 		}
-		opts = append(opts, promote.ExpectCurrent(d))
 	}
-
-	if code, done := cross.handle(ctx, fs, opts, open, stdout, stderr); done {
-		return code
-	}
-	var (
-		src reference.Reference
-		rec promote.Record
-		err error
-	)
-	switch {
-	case *rollback && *recordFile != "":
-		if *from != "" || *to != "" {
-			return usage("--record replaces --from and --to")
-		}
-		if *expect != "" || *update != "" {
-			return usage("--record undoes the record's own moves; it takes neither --expect nor --update")
-		}
-		data, err := os.ReadFile(*recordFile)
-		if err != nil {
-			return usage("%v", err)
-		}
-		var old promote.Record
-		if err := json.Unmarshal(data, &old); err != nil {
-			return usage("%s: not a record: %v", *recordFile, err)
-		}
-		reg, err := open(*host)
-		if err != nil {
-			return usage("%v", err)
-		}
-		rec, err = promote.Rollback(ctx, reg, old, opts...)
-		return finish(stdout, stderr, rec, err)
-	case *from == "" || *to == "":
-		return usage("--from and --to are required (see --help)")
-	}
-	if src, err = reference.Parse(*from); err != nil {
-		return usage("--from: %v", err)
-	}
-	if err := reference.ValidateTag(*to); err != nil {
-		return usage("--to: %v", err)
-	}
-	if c := tagging.Classify(*to); c.Kind == tagging.Immutable {
-		fmt.Fprintf(stderr, "promote: refusing to move %q: %s, so it must always name the same image; promote to a channel tag such as staging or production\n", *to, c.Explain())
-		return 1
-	}
-	reg, err := open(*host)
-	if err != nil {
-		return usage("%v", err)
-	}
-	if *rollback {
-		rec, err = promote.RollbackTo(ctx, reg, src, *to, opts...)
-	} else {
-		rec, err = promote.Promote(ctx, reg, src, *to, opts...)
-	}
-	if code := finish(stdout, stderr, rec, err); code != 0 || *update == "" {
-		return code
-	}
-	n, err := pinManifest(*update, src, *to, rec.Digest)
-	if err != nil {
-		fmt.Fprintln(stderr, "promote: --update:", err)
-		return 1
-	}
-	if n == 0 {
-		fmt.Fprintf(stderr, "promote: %s already pins %s\n", *update, rec.Digest)
-		return 0
-	}
-	fmt.Fprintf(stderr, "promote: pinned %d image reference(s) in %s to %s\n", n, *update, rec.Digest)
-	return 0
+	return usageError(stderr, "nothing to do (see promote --help)")
 }
 
-// finish prints the record and maps the error to an exit status.
-func finish(stdout, stderr io.Writer, rec promote.Record, err error) int {
-	if rec.Operation != "" {
-		b, jerr := json.MarshalIndent(rec, "", "  ")
-		if jerr != nil {
-			fmt.Fprintln(stderr, "promote:", jerr)
-			return 1
-		}
-		fmt.Fprintf(stdout, "%s\n", b)
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		if errors.Is(err, promote.ErrTagImmutable) {
-			fmt.Fprintln(stderr, "promote: the registry protects that tag; promote to a channel tag instead")
-		}
-		return 1
-	}
-	return 0
+// usageError prints a bad-input message and returns the status for it.
+func usageError(stderr io.Writer, format string, a ...any) int {
+	fmt.Fprintf(stderr, "promote: "+format+"\n", a...)
+	return demo.ExitUsage
 }
 
-// pinManifest rewrites, in the Kubernetes manifest at path, every image of
-// src's repository to repository:channel@digest, leaving the rest of the
-// file untouched.
-func pinManifest(path string, src reference.Reference, channel string, d digest.Digest) (int, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return 0, err
-	}
-	images, err := manifest.Find(data)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", path, err)
-	}
-	matched := 0
-	out, n, err := manifest.Rewrite(data, images, func(img manifest.Image) (string, bool) {
-		r, err := reference.Parse(img.Value)
-		if err != nil || r.Name() != src.Name() {
-			return "", false
-		}
-		matched++
-		tagged, err := r.WithTag(channel)
-		if err != nil {
-			return "", false
-		}
-		pinned, err := tagged.WithDigest(d)
-		if err != nil {
-			return "", false
-		}
-		if img.Value == r.Familiar() {
-			return pinned.Familiar(), true
-		}
-		return pinned.String(), true
-	})
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", path, err)
-	}
-	if matched == 0 {
-		return 0, fmt.Errorf("%s has no image of %s", path, src.Name())
-	}
-	if n == 0 {
-		return 0, nil // already pinned to this digest
-	}
-	info, err := os.Stat(path)
-	if err != nil {
-		return 0, err
-	}
-	return n, os.WriteFile(path, out, info.Mode().Perm())
+// failure prints an error of the registry or the file system and returns
+// the status for it.
+func failure(stderr io.Writer, err error) int {
+	fmt.Fprintln(stderr, "promote:", demo.Message(err))
+	return demo.ExitFailed
 }

@@ -1,7 +1,8 @@
-// Command quickstart is the tour of imagetags on an in-memory registry:
-// parse references, derive a release's tag set, publish it on one digest,
-// promote staging to production, roll back, pin by digest, and decide
-// which workspaces must be rebuilt.
+// Command quickstart is the tour of imagetags on an in-memory registry
+// (promote/memory, embedded in the program): parse references, derive a
+// release's tag set against the tags the repository has, publish it on one
+// digest, promote staging to production, roll back, pin by digest, and
+// decide which workspaces must be rebuilt. Nothing leaves the process.
 //
 //	go run ./examples/quickstart
 package main
@@ -16,6 +17,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/imagetags/imagetags/examples/internal/demo"
 	"github.com/imagetags/imagetags/policy"
 	"github.com/imagetags/imagetags/promote"
 	"github.com/imagetags/imagetags/promote/memory"
@@ -24,24 +26,45 @@ import (
 )
 
 func main() {
-	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: quickstart")
-		fmt.Fprintln(os.Stderr, "Runs the imagetags tour on an in-memory registry and prints each step. It takes no flags.")
+	os.Exit(cli(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usageText = `usage: quickstart
+Runs the imagetags tour on an in-memory registry embedded in the program and prints each step;
+nothing is sent to any real registry. It takes no arguments.
+
+Exit status:
+  0  the tour ran
+  1  a step failed (a bug: please report it)
+  2  bad arguments
+
+Flags:
+`
+
+func cli(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageText)
+		fs.PrintDefaults()
 	}
-	flag.Parse()
-	if flag.NArg() > 0 {
-		flag.Usage()
-		os.Exit(2)
+	if code, stop := demo.Parse(fs, args, stdout, stderr); stop {
+		return code
 	}
-	if err := run(context.Background(), os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "quickstart:", err)
-		os.Exit(1)
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "quickstart: unexpected argument %q: the tour takes none (see quickstart --help)\n", fs.Arg(0))
+		return demo.ExitUsage
 	}
+	if err := run(context.Background(), stdout); err != nil {
+		fmt.Fprintln(stderr, "quickstart:", err)
+		return demo.ExitFailed
+	}
+	return demo.ExitOK
 }
 
 func run(ctx context.Context, w io.Writer) error {
 	// 1. References: one canonical form for every way of writing an image.
-	fmt.Fprintln(w, "== 1. references")
+	fmt.Fprintln(w, "The imagetags tour, on an in-memory registry: nothing leaves this process.")
+	fmt.Fprintln(w, "\n== 1. references")
 	for _, s := range []string{"ubuntu:20.04", "registry.corp:5000/company/department/software:3"} {
 		r, err := reference.Parse(s)
 		if err != nil {
@@ -53,15 +76,31 @@ func run(ctx context.Context, w io.Writer) error {
 		fmt.Fprintln(w, "  rejected:", err)
 	}
 
-	// 2. Tagging: build once, tag many. The repository already has 2.4.0
-	// and 2.5.0, so a 2.4.1 hotfix moves 2.4 but neither 2 nor latest.
+	// 2. Tagging: build once, tag many. The repository, on an in-memory
+	// registry, already has 2.4.0 (in production) and 2.5.0; the tag set of
+	// a 2.4.1 hotfix is derived against the tags it lists, so it moves 2.4
+	// but neither 2 nor latest.
+	reg := memory.New()
+	ds, err := reg.Seed(
+		memory.Image{Repository: "acmecorp/payment-api", Tags: []string{"2.4.0", "2.4", "production"}, Content: "2.4.0"},
+		memory.Image{Repository: "acmecorp/payment-api", Tags: []string{"2.5.0", "2.5", "2", "latest"}, Content: "2.5.0"},
+		memory.Image{Repository: "acmecorp/payment-api", Content: "2.4.1"}, // pushed by docker build, untagged
+	)
+	if err != nil {
+		return err
+	}
+	repo := reference.MustParse("registry.example.com/acmecorp/payment-api")
+	existing, err := promote.AllTags(ctx, reg, repo)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintln(w, "\n== 2. tag set for acmecorp/payment-api 2.4.1 (commit a3f2c8d), a hotfix after 2.5.0")
-	set, err := tagging.Derive(tagging.Facts{
-		Version:      "v2.4.1",
-		Commit:       "a3f2c8d91e44b7e1a4c52f0d3b9e8a7c6d5e4f30",
-		ExistingTags: []string{"2.4.0", "2.4", "2.5.0", "2.5", "2", "latest"},
-		Channels:     []string{"staging"},
-	}, tagging.DefaultScheme())
+	fmt.Fprintln(w, "  the in-memory registry lists:", existing)
+	set, err := promote.DeriveAgainst(ctx, reg, tagging.Facts{
+		Version:  "v2.4.1",
+		Commit:   "a3f2c8d91e44b7e1a4c52f0d3b9e8a7c6d5e4f30",
+		Channels: []string{"staging"},
+	}, tagging.DefaultScheme(), repo)
 	if err != nil {
 		return err
 	}
@@ -72,18 +111,8 @@ func run(ctx context.Context, w io.Writer) error {
 		fmt.Fprintf(w, "  %-12s (not emitted: %s)\n", s.Tag, s.Reason)
 	}
 
-	// 3. Publish the set on the digest docker build pushed, on a registry
-	// whose production channel runs 2.4.0.
-	reg := memory.New()
-	ds, err := reg.Seed(
-		memory.Image{Repository: "acmecorp/payment-api", Tags: []string{"2.4.0", "2.4", "production"}, Content: "2.4.0"},
-		memory.Image{Repository: "acmecorp/payment-api", Tags: []string{"2.5.0", "2.5", "2", "latest"}, Content: "2.5.0"},
-		memory.Image{Repository: "acmecorp/payment-api", Content: "2.4.1"}, // pushed by docker build, untagged
-	)
-	if err != nil {
-		return err
-	}
-	build, err := reference.MustParse("registry.example.com/acmecorp/payment-api").WithDigest(ds[2])
+	// 3. Publish the set on the digest docker build pushed.
+	build, err := repo.WithDigest(ds[2])
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,8 @@ func TestTour(t *testing.T) {
 	for _, want := range []string{
 		`-> docker\.io/library/ubuntu:20\.04 \(repository library/ubuntu, pulls 20\.04\)`,
 		`rejected: .*must be lowercase`,
+		`on an in-memory registry: nothing leaves this process`,
+		`the in-memory registry lists: \[2 2\.4 2\.4\.0 2\.5 2\.5\.0 latest production\]`,
 		`(?m)^  2\.4\.1 +immutable +semver`,
 		`(?m)^  2\.4 +release-line +major\.minor`,
 		`(?m)^  sha-a3f2c8d +immutable +sha`,
@@ -54,4 +56,32 @@ func TestTour(t *testing.T) {
 
 	// One screen: the tour stays short.
 	assert.Less(t, strings.Count(got, "\n"), 60)
+}
+
+func TestCommandLine(t *testing.T) {
+	tests := []struct {
+		args     []string
+		code     int
+		out, err string
+	}{
+		{[]string{"--help"}, 0, "Exit status:", ""},
+		{[]string{"--version"}, 0, "quickstart ", ""},
+		{[]string{"extra"}, 2, "", `quickstart: unexpected argument "extra"`},
+		{[]string{"--fast"}, 2, "", "quickstart: unknown flag --fast (see quickstart --help)\n"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			assert.Equal(t, tt.code, cli(tt.args, &out, &errOut))
+			if tt.out != "" {
+				assert.Contains(t, out.String(), tt.out)
+			}
+			if tt.err != "" {
+				assert.Contains(t, errOut.String(), tt.err)
+				assert.Equal(t, 1, strings.Count(errOut.String(), "\n"))
+			} else {
+				assert.Empty(t, errOut.String())
+			}
+		})
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,15 +18,18 @@ import (
 	"github.com/imagetags/imagetags/examples/internal/demo"
 	"github.com/imagetags/imagetags/promote"
 	"github.com/imagetags/imagetags/promote/memory"
+	"github.com/imagetags/imagetags/promote/remote"
 	"github.com/imagetags/imagetags/reference"
 )
+
+const demoApp = demo.Host + "/acmecorp/payment-api"
 
 var fixedNow = func() time.Time { return time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC) }
 
 func runRelease(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	e := environment{getenv: func(k string) string { return env[k] }, now: fixedNow, open: func(host string) (promote.Registry, error) {
+	e := environment{getenv: func(k string) string { return env[k] }, now: fixedNow, connect: func(bool, []string, io.Writer) (*remote.Router, error) {
 		return nil, errors.New("no registry in this test")
 	}}
 	code := run(context.Background(), args, e, &out, &errOut)
@@ -33,7 +37,7 @@ func runRelease(t *testing.T, env map[string]string, args ...string) (int, strin
 }
 
 func TestReleaseFromFlags(t *testing.T) {
-	code, out, stderr := runRelease(t, nil, "--version", "2.4.1", "--commit", "a3f2c8d91e44", "--image", "acmecorp/payment-api")
+	code, out, stderr := runRelease(t, nil, "--release-version", "2.4.1", "--commit", "a3f2c8d91e44", "--image", "acmecorp/payment-api")
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, strings.Join([]string{
 		"acmecorp/payment-api:2.4.1",
@@ -45,7 +49,7 @@ func TestReleaseFromFlags(t *testing.T) {
 }
 
 func TestReleaseFormats(t *testing.T) {
-	base := []string{"--version", "1.2.3", "--commit", "abc1234", "--image", "ghcr.io/acme/app"}
+	base := []string{"--release-version", "1.2.3", "--commit", "abc1234", "--image", "ghcr.io/acme/app"}
 	tests := []struct {
 		format string
 		check  func(t *testing.T, out string)
@@ -160,13 +164,17 @@ func TestReleaseErrors(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{[]string{"--format", "yaml", "--version", "1.0.0"}, nil, "unknown --format"},
-		{[]string{"--version", "not-a-version"}, nil, "not-a-version"},
-		{[]string{"--format", "docker", "--version", "1.0.0"}, nil, "at least one image"},
-		{[]string{"--image", "Bad/Name", "--version", "1.0.0"}, nil, "Bad/Name"},
-		{[]string{"--version", "1.0.0", "extra"}, nil, "unexpected argument"},
-		{[]string{"--version", "1.0.0"}, map[string]string{"SOURCE_DATE_EPOCH": "yesterday"}, "SOURCE_DATE_EPOCH"},
-		{[]string{"--nope"}, nil, "flag provided but not defined"},
+		{[]string{"--format", "yaml", "--release-version", "1.0.0"}, nil, "unknown --format"},
+		{[]string{"--release-version", "not-a-version"}, nil, "not-a-version"},
+		{[]string{"--format", "docker", "--release-version", "1.0.0"}, nil, "at least one image"},
+		{[]string{"--image", "Bad/Name", "--release-version", "1.0.0"}, nil, "Bad/Name"},
+		{[]string{"--release-version", "1.0.0", "extra"}, nil, "unexpected argument"},
+		{[]string{"--release-version", "1.0.0"}, map[string]string{"SOURCE_DATE_EPOCH": "yesterday"}, "SOURCE_DATE_EPOCH"},
+		{[]string{"--version-file", "/does/not/exist.json"}, nil, "--version-file: open /does/not/exist.json: no such file"},
+		{[]string{"--nope"}, nil, "release: unknown flag --nope (see release --help)"},
+		{[]string{"--release-version", "1.0.0", "--plain-http", "registry.corp"}, nil, "--plain-http needs --publish or --read-tags"},
+		{[]string{"--release-version", "1.0.0", "--demo"}, nil, "--demo needs --publish or --read-tags"},
+		{[]string{"--version", "1.0.0"}, nil, "release: --version prints the program's version; the release version is --release-version VERSION"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -178,32 +186,37 @@ func TestReleaseErrors(t *testing.T) {
 	}
 }
 
-func TestReleaseHelp(t *testing.T) {
+func TestReleaseHelpAndVersion(t *testing.T) {
 	code, out, stderr := runRelease(t, nil, "--help")
 	assert.Equal(t, 0, code)
-	assert.Empty(t, out)
-	assert.Contains(t, stderr, "usage: release")
-	assert.Contains(t, stderr, "-version-file")
+	assert.Empty(t, stderr)
+	for _, want := range []string{"usage: release", "-version-file", "-release-version VERSION", "Exit status:", "  2  bad input"} {
+		assert.Contains(t, out, want)
+	}
+	code, out, stderr = runRelease(t, nil, "--version")
+	assert.Equal(t, 0, code)
+	assert.Empty(t, stderr)
+	assert.True(t, strings.HasPrefix(out, "release "), out)
 }
 
 func publishRun(t *testing.T, reg *memory.Registry, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	e := environment{getenv: func(string) string { return "" }, now: fixedNow, open: func(host string) (promote.Registry, error) {
-		if host != "" {
-			return nil, errors.New("no registry " + host)
+	e := environment{getenv: func(string) string { return "" }, now: fixedNow, connect: func(demoMode bool, _ []string, _ io.Writer) (*remote.Router, error) {
+		if !demoMode {
+			return nil, errors.New("this test runs in demo mode")
 		}
-		return reg, nil
+		return demo.Router(reg)
 	}}
-	code := run(context.Background(), args, e, &out, &errOut)
+	code := run(context.Background(), append([]string{"--demo"}, args...), e, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
 func TestReleasePublish(t *testing.T) {
 	reg, cat, err := demo.Seed()
 	require.NoError(t, err)
-	code, out, stderr := publishRun(t, reg, "--version", "2.4.1", "--commit", "a3f2c8d", "--image", "acmecorp/payment-api",
-		"--existing", "2.4.0,2.4,2", "--publish", cat.PaymentAPI241)
+	code, out, stderr := publishRun(t, reg, "--release-version", "2.4.1", "--commit", "a3f2c8d", "--image", demoApp,
+		"--publish", cat.PaymentAPI241)
 	require.Equal(t, 0, code, stderr)
 	var recs []promote.Record
 	require.NoError(t, json.Unmarshal([]byte(out), &recs))
@@ -214,23 +227,23 @@ func TestReleasePublish(t *testing.T) {
 	assert.ElementsMatch(t, []string{"2.4.1", "2.4", "2", "sha-a3f2c8d"}, recs[0].Moved(), "latest was already on this digest")
 	require.Len(t, recs[0].Tags, 5)
 	for _, tag := range []string{"2.4.1", "sha-a3f2c8d", "latest"} {
-		d, err := reg.Resolve(context.Background(), reference.MustParse("acmecorp/payment-api:"+tag))
+		d, err := reg.Resolve(context.Background(), reference.MustParse(demoApp+":"+tag))
 		require.NoError(t, err)
 		assert.Equal(t, cat.PaymentAPI241, d.Digest.String(), tag)
 	}
 
 	// Publishing again moves nothing; the notes say so.
-	code, out, stderr = publishRun(t, reg, "--version", "2.4.1", "--commit", "a3f2c8d", "--image", "acmecorp/payment-api",
-		"--existing", "2.4.0,2.4,2", "--publish", cat.PaymentAPI241, "--notes")
+	code, out, stderr = publishRun(t, reg, "--release-version", "2.4.1", "--commit", "a3f2c8d", "--image", demoApp,
+		"--publish", cat.PaymentAPI241, "--notes")
 	require.Equal(t, 0, code, stderr)
-	assert.True(t, strings.HasPrefix(out, "## docker.io/acmecorp/payment-api 2.4.1\n\n- Digest: `"+cat.PaymentAPI241+"`\n- Commit: `a3f2c8d`\n- Published: 2026-01-15T10:00:00Z\n- Tags:\n"), out)
+	assert.True(t, strings.HasPrefix(out, "## "+demoApp+" 2.4.1\n\n- Digest: `"+cat.PaymentAPI241+"`\n- Commit: `a3f2c8d`\n- Published: 2026-01-15T10:00:00Z\n- Tags:\n"), out)
 	assert.Contains(t, out, "  - `2.4.1` (already there)\n")
 }
 
 func TestReleasePublishNotesShowMoves(t *testing.T) {
 	reg, cat, err := demo.Seed()
 	require.NoError(t, err)
-	code, out, stderr := publishRun(t, reg, "--version", "2.4.2", "--commit", "b4c5d6e", "--image", "acmecorp/payment-api",
+	code, out, stderr := publishRun(t, reg, "--release-version", "2.4.2", "--commit", "b4c5d6e", "--image", demoApp,
 		"--publish", cat.PaymentAPI240, "--notes", "--no-sha")
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, out, "  - `2.4.2` (new)\n")
@@ -246,12 +259,14 @@ func TestReleasePublishErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"--version", "1.0.0", "--notes"}, 2, "--notes needs --publish"},
-		{[]string{"--version", "1.0.0", "--publish", "sha256:nope", "--image", "a/b"}, 2, "--publish"},
-		{[]string{"--version", "1.0.0", "--publish", cat.PaymentAPI241}, 2, "at least one --image"},
-		{[]string{"--version", "1.0.0", "--publish", cat.PaymentAPI241, "--image", "a/b:1"}, 2, "repository name only"},
-		{[]string{"--version", "1.0.0", "--publish", cat.PaymentAPI241, "--image", "a/b", "--registry", "r.example"}, 2, "no registry r.example"},
-		{[]string{"--version", "9.0.0", "--publish", cat.PaymentAPI240, "--image", "acmecorp/payment-api"}, 1, "immutable"},
+		{[]string{"--release-version", "1.0.0", "--notes"}, 2, "--notes needs --publish"},
+		{[]string{"--release-version", "1.0.0", "--read-tags"}, 2, "--read-tags needs at least one --image"},
+		{[]string{"--release-version", "1.0.0", "--publish", "sha256:nope", "--image", "a/b"}, 2, `--publish "sha256:nope": want a digest`},
+		{[]string{"--release-version", "1.0.0", "--publish", cat.PaymentAPI241}, 2, "at least one --image"},
+		{[]string{"--release-version", "1.0.0", "--publish", cat.PaymentAPI241, "--image", demoApp + ":1"}, 2, "repository name only"},
+		{[]string{"--release-version", "1.0.0", "--publish", cat.PaymentAPI241, "--image", "ghcr.io/a/b"}, 2, "demo mode works only on registry.example.com"},
+		{[]string{"--release-version", "1.0.0", "--publish", cat.PaymentAPI241, "--image", demoApp, "--image", "a/b"}, 2, "this names docker.io"},
+		{[]string{"--release-version", "9.0.0", "--publish", cat.PaymentAPI240, "--image", demoApp}, 1, "immutable"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -265,7 +280,7 @@ func TestReleasePublishErrors(t *testing.T) {
 func TestReleasePublishNeverMovesVersionTags(t *testing.T) {
 	reg, cat, err := demo.Seed()
 	require.NoError(t, err)
-	args := []string{"--version", "2.4.1", "--commit", "a3f2c8d", "--image", "acmecorp/payment-api"}
+	args := []string{"--release-version", "2.4.1", "--commit", "a3f2c8d", "--image", demoApp}
 	code, _, stderr := publishRun(t, reg, append(args, "--publish", cat.PaymentAPI241)...)
 	require.Equal(t, 0, code, stderr)
 
@@ -279,7 +294,7 @@ func TestReleasePublishNeverMovesVersionTags(t *testing.T) {
 	require.Len(t, recs, 1)
 	assert.ElementsMatch(t, []string{"2.4.1", "sha-a3f2c8d"}, recs[0].Failed())
 	for _, tag := range []string{"2.4.1", "sha-a3f2c8d"} {
-		d, err := reg.Resolve(context.Background(), reference.MustParse("acmecorp/payment-api:"+tag))
+		d, err := reg.Resolve(context.Background(), reference.MustParse(demoApp+":"+tag))
 		require.NoError(t, err)
 		assert.Equal(t, cat.PaymentAPI241, d.Digest.String(), tag)
 	}

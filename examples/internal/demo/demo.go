@@ -1,20 +1,27 @@
-// Package demo gives the example programs a registry to work on: the
-// in-memory fake seeded with a small catalogue of images, so every example
-// runs with nothing installed, or a real registry when the user names one.
+// Package demo gives the example programs their registry and their
+// command-line manners. The registry is the one each reference names, with
+// the user's docker login, as crane and docker do; only with an explicit
+// --demo is it the in-memory fake seeded with a small catalogue, served as
+// Host alone, so every example also runs with nothing installed and never
+// passes the demo off as a real registry.
 package demo
 
 import (
+	"errors"
 	"fmt"
+	"io"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/imagetags/imagetags/promote"
 	"github.com/imagetags/imagetags/promote/memory"
 	"github.com/imagetags/imagetags/promote/remote"
+	"github.com/imagetags/imagetags/reference"
 )
 
-// Host is the registry host the demo catalogue is shown under. The fake
-// serves any host; this one keeps the examples' output readable.
+// Host is the registry host the demo catalogue is served as. It is under
+// example.com, which can never be a real registry, and it is the only host
+// demo mode accepts.
 const Host = "registry.example.com"
 
 // Catalogue is the seeded content, with the digests the examples refer to.
@@ -66,19 +73,77 @@ func Seed() (*memory.Registry, Catalogue, error) {
 	}, nil
 }
 
-// Opener opens the registry an example works on from its --registry
-// flag; Open is the one the programs use, tests pass their own.
+// Opener opens the registry of a program that takes --registry HOST: an
+// empty host means each reference's own host.
 type Opener func(host string) (promote.Registry, error)
 
-// Open returns the registry an example works on: the seeded fake when host
-// is empty, otherwise the registry at host, with the credentials of the
-// user's docker config (~/.docker/config.json and its credential helpers).
-// Plain HTTP is used only for a loopback host such as localhost:5000.
-// References given to the example must then name that host.
+// Open is the Opener of programs that take --registry HOST. An empty host
+// routes every reference to its own host, as Connect does outside demo
+// mode; otherwise only references on host are served. It never returns
+// the demo catalogue: that takes Connect with demo mode on.
 func Open(host string) (promote.Registry, error) {
-	if host == "" {
-		reg, _, err := Seed()
-		return reg, err
+	opts := []remote.RouterOption{remote.RouteDefaults(remote.WithDockerConfig(""), remote.WithPlainHTTPLoopback())}
+	if host != "" {
+		opts = append(opts, remote.RouteOnly(host))
 	}
-	return remote.New(host, remote.WithDockerConfig(""), remote.WithPlainHTTPLoopback())
+	return remote.NewRouter(opts...)
+}
+
+// Connector opens the registry of one run; Connect is the one the
+// programs use, tests pass their own.
+type Connector func(demoMode bool, plainHTTP []string, stderr io.Writer) (*remote.Router, error)
+
+// Connect returns the registry of one run.
+//
+// Outside demo mode, every reference goes to the registry its host names,
+// with the credentials of the user's docker config (~/.docker/config.json
+// or $DOCKER_CONFIG/config.json, and the credential helpers it names).
+// HTTPS is used, except for loopback hosts (localhost:5000, 127.0.0.1) and
+// the hosts listed in plainHTTP.
+//
+// In demo mode it is the in-memory fake seeded with the demo catalogue,
+// served as Host and nothing else: Connect says so on stderr, and a
+// reference on any other host is refused (see Check).
+func Connect(demoMode bool, plainHTTP []string, stderr io.Writer) (*remote.Router, error) {
+	if demoMode {
+		if len(plainHTTP) > 0 {
+			return nil, errors.New("--plain-http has no meaning with --demo: the demo registry is in this process")
+		}
+		reg, _, err := Seed()
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(stderr, "demo mode: working on an in-memory registry with demo images, served as %s only; nothing is sent to any real registry\n", Host)
+		return Router(reg)
+	}
+	opts := []remote.RouterOption{remote.RouteDefaults(remote.WithDockerConfig(""), remote.WithPlainHTTPLoopback())}
+	for _, h := range plainHTTP {
+		if _, err := remote.NewRouter(remote.RouteHost(h)); err != nil {
+			return nil, fmt.Errorf("--plain-http %q: want a registry host such as registry.corp or registry.corp:5000", h)
+		}
+		opts = append(opts, remote.RouteHost(h, remote.WithPlainHTTP()))
+	}
+	return remote.NewRouter(opts...)
+}
+
+// Router serves reg as Host and refuses every other host: the registry of
+// demo mode, on a fake the caller seeded.
+func Router(reg promote.Registry) (*remote.Router, error) {
+	return remote.NewRouter(remote.RouteBackend(Host, reg), remote.RouteOnly(Host))
+}
+
+// Check reports whether r serves ref, before anything is sent: in demo
+// mode only references on Host are served. flag names the input in the
+// error, as the user typed it ("--from").
+func Check(r *remote.Router, flag string, ref reference.Reference) error {
+	_, err := r.Backend(ref)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, remote.ErrNotRouted):
+		return fmt.Errorf("%s %s: demo mode works only on %s, and this names %s; run without --demo to use %s",
+			flag, ref.Familiar(), Host, ref.Registry(), ref.Registry())
+	default:
+		return fmt.Errorf("%s %s: %w", flag, ref.Familiar(), err)
+	}
 }

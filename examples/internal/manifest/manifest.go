@@ -1,309 +1,214 @@
-// Package manifest finds container image references in Kubernetes manifests
-// and Compose files and rewrites them in place, leaving every other byte of
-// the file as it was.
+// Package manifest finds container image references in Kubernetes
+// manifests, Compose files and Dockerfiles, and rewrites them in place,
+// leaving every other byte of the file as it was.
 //
-// It reads the YAML with a real YAML parser (go.yaml.in/yaml/v3), so
-// comments, anchors, flow style and multi-document streams are understood,
-// and it edits the original bytes at the positions the parser reports, so a
-// rewrite changes the image values and nothing else.
+// YAML is read with a real YAML parser (go.yaml.in/yaml/v3), so comments,
+// anchors, aliases, merge keys (<<: *base), tags, flow style and
+// multi-document streams are understood. Dockerfiles are read by a small
+// parser of their own that follows line continuations, the escape
+// directive, stage names and ARG defaults.
+//
+// A rewrite edits the original bytes, then parses the result again and
+// checks that exactly the intended values changed and that everything
+// else — every other scalar, key, comment and document — is as it was.
+// When the check fails the rewrite is refused and nothing is returned, so
+// a caller never writes a file that was edited in the wrong place.
+// WriteFile then replaces the file atomically.
+//
+// Files that are neither (a Helm values file, a UTF-16 file, a YAML
+// document that is not a Kubernetes object or a Compose file) are refused
+// with an error matching ErrUnsupported instead of being reported clean.
 package manifest
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"sort"
-	"strconv"
+	"path/filepath"
 	"strings"
-	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/imagetags/imagetags/reference"
 )
+
+// ErrUnsupported is matched (with errors.Is) by the errors of Find and
+// FindFile for input this package does not read: a file type other than
+// YAML or Dockerfile, a text encoding other than UTF-8, or a YAML document
+// that is neither a Kubernetes object nor a Compose file.
+var ErrUnsupported = errors.New("unsupported input")
+
+// Format is the kind of file images were found in.
+type Format int
+
+// The formats Find and FindFile read.
+const (
+	// YAML is a stream of Kubernetes objects or a Compose file.
+	YAML Format = iota + 1
+	// Dockerfile is a Dockerfile or Containerfile.
+	Dockerfile
+)
+
+// String returns "yaml" or "dockerfile".
+func (f Format) String() string {
+	switch f {
+	case YAML:
+		return "yaml"
+	case Dockerfile:
+		return "dockerfile"
+	}
+	return fmt.Sprintf("Format(%d)", int(f))
+}
 
 // Image is one image reference found in a file.
 type Image struct {
-	// Value is the reference as written, for example "nginx:1.27".
+	// Value is the reference as written, for example "nginx:1.27" or,
+	// in a Compose file, "nginx:${TAG:-1.27}".
 	Value string
+	// Resolved is the reference Value stands for: Value itself, or, for a
+	// Compose variable or a Dockerfile ARG, Value with the defaults
+	// written in the file substituted ("nginx:1.27"). It is empty when
+	// the reference cannot be known from the file alone; Unresolved then
+	// says why.
+	Resolved string
+	// Unresolved says why Resolved is empty, for example
+	// "uses ${TAG}, which has no default in the file".
+	Unresolved string
 	// Path says where it was found, for example
-	// "Deployment/web: spec.template.spec.containers[0].image" or
-	// "services.api.image".
+	// "Deployment/web: spec.template.spec.containers[0].image",
+	// "services.api.image" or "FROM (stage 2, build)".
 	Path string
-	// Line is the 1-based line of the value in the file.
+	// Line is the 1-based line where the value is written: for an image
+	// reached through an alias or a merge key, the line of the anchored
+	// value, which is where a rewrite edits it.
 	Line int
+	// Via names the alias or merge key through which the image was
+	// reached, such as "<<: *base (line 12)" or "*img (line 7)"; empty
+	// when the value is written at Path itself.
+	Via string
 
-	start, end int // byte range of the scalar in the file, quotes included
-	style      yaml.Style
-	alias      bool // an alias (*name) of an image written elsewhere
+	format Format
+	key    string // identifies the written value: same key, same bytes
+	start  int    // byte range of the written value, quotes included
+	end    int
+	style  style
+	// locErr says why the value cannot be rewritten in place (nil when it
+	// can).
+	locErr error
+	// uses is how many places read the written value once aliases and
+	// merge keys are expanded; extension is true when it is written under
+	// a Compose extension field (x-…). Both are YAML only.
+	uses      int
+	extension bool
+	node      *yaml.Node // while Find runs
 }
 
-// containerLists are the Kubernetes pod-spec keys whose items carry an
-// "image" field.
-var containerLists = map[string]bool{"containers": true, "initContainers": true, "ephemeralContainers": true}
+type style int
+
+const (
+	plain style = iota
+	doubleQuoted
+	singleQuoted
+	block
+)
+
+// Editable returns nil when Rewrite can change img in place, or an error
+// saying why not: a block scalar, a value spread over several lines, a
+// value built from variables, or one whose bytes could not be located
+// exactly.
+func (img Image) Editable() error {
+	if img.locErr != nil {
+		return img.locErr
+	}
+	if img.Resolved != img.Value {
+		return fmt.Errorf("line %d: %s is built from variables (%s); edit the value or its default by hand", img.Line, img.Path, img.Value)
+	}
+	return nil
+}
 
 // Find returns the image references in data, a YAML stream of one or more
 // Kubernetes objects or a Compose file, in file order. Kubernetes images are
 // the "image" fields of items under containers, initContainers and
 // ephemeralContainers at any depth (so Deployments, Jobs, CronJobs and
 // custom resources embedding a pod template all work); Compose images are
-// services.<name>.image.
+// services.<name>.image. Aliases and merge keys are followed: an image a
+// service inherits with <<: *base is reported for that service, located
+// at the anchor where it is written.
+//
+// A document that is neither a Kubernetes object (it has a kind)
+// nor a Compose file (services), and input that is not UTF-8, give an
+// error matching ErrUnsupported. Empty documents are skipped.
 func Find(data []byte) ([]Image, error) {
-	offsets := lineOffsets(data)
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var out []Image
-	for doc := 0; ; doc++ {
-		var root yaml.Node
-		err := dec.Decode(&root)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("document %d: %w", doc+1, err)
-		}
-		if len(root.Content) == 0 {
-			continue
-		}
-		top := root.Content[0]
-		w := walker{data: data, offsets: offsets, out: &out}
-		if top.Kind == yaml.MappingNode {
-			w.object = objectName(top)
-			if services := lookup(top, "services"); services != nil && services.Kind == yaml.MappingNode && lookup(top, "kind") == nil {
-				w.compose(services)
-				continue
-			}
-		}
-		w.walk(top, "", false)
-	}
-	return out, nil
+	return findYAML(data)
 }
 
-type walker struct {
-	data    []byte
-	offsets []int
-	object  string
-	out     *[]Image
+// FindFile returns the image references of the file called name (only its
+// base name is looked at) whose contents are data: a Dockerfile when the
+// name is Dockerfile or Containerfile, starts with "Dockerfile." or ends
+// with ".dockerfile" or ".containerfile" (any case); YAML as read by Find
+// when it ends with .yaml, .yml or .json. Any other name gives an error
+// matching ErrUnsupported.
+func FindFile(name string, data []byte) ([]Image, error) {
+	switch DetectFormat(name) {
+	case Dockerfile:
+		return FindDockerfile(data)
+	case YAML:
+		return findYAML(data)
+	}
+	return nil, fmt.Errorf("%w: %s is not a YAML file (.yaml, .yml, .json) or a Dockerfile (Dockerfile, Containerfile, *.dockerfile); those are the files read", ErrUnsupported, filepath.Base(name))
 }
 
-func (w walker) compose(services *yaml.Node) {
-	for i := 0; i+1 < len(services.Content); i += 2 {
-		name, svc := services.Content[i], services.Content[i+1]
-		if svc.Kind != yaml.MappingNode {
-			continue
-		}
-		if img := lookup(svc, "image"); img != nil && isImage(img) {
-			w.add(img, "services."+name.Value+".image")
-		}
+// DetectFormat returns the format FindFile reads a file called name as, or
+// 0 when it reads neither.
+func DetectFormat(name string) Format {
+	base := strings.ToLower(filepath.Base(name))
+	switch {
+	case base == "dockerfile" || base == "containerfile" ||
+		strings.HasPrefix(base, "dockerfile.") || strings.HasPrefix(base, "containerfile.") ||
+		strings.HasSuffix(base, ".dockerfile") || strings.HasSuffix(base, ".containerfile"):
+		return Dockerfile
+	case strings.HasSuffix(base, ".yaml") || strings.HasSuffix(base, ".yml") || strings.HasSuffix(base, ".json"):
+		return YAML
 	}
+	return 0
 }
 
-// walk visits n; inContainer is true when n is an item of a container list.
-func (w walker) walk(n *yaml.Node, path string, inContainer bool) {
-	switch n.Kind {
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			p := join(path, k.Value)
-			if inContainer && k.Value == "image" && isImage(v) {
-				w.add(v, p)
-				continue
-			}
-			if containerLists[k.Value] && v.Kind == yaml.SequenceNode {
-				for j, item := range v.Content {
-					w.walk(item, p+"["+strconv.Itoa(j)+"]", true)
-				}
-				continue
-			}
-			w.walk(v, p, false)
-		}
-	case yaml.SequenceNode:
-		for j, item := range n.Content {
-			w.walk(item, path+"["+strconv.Itoa(j)+"]", false)
-		}
+var bomUTF8 = []byte{0xEF, 0xBB, 0xBF}
+
+// checkEncoding refuses input that is not UTF-8 and returns the length of
+// a UTF-8 byte order mark to skip (0 or 3).
+func checkEncoding(data []byte) (int, error) {
+	switch {
+	case bytes.HasPrefix(data, []byte{0x00, 0x00, 0xFE, 0xFF}), bytes.HasPrefix(data, []byte{0xFF, 0xFE, 0x00, 0x00}):
+		return 0, fmt.Errorf("%w: the file is UTF-32 encoded; convert it to UTF-8", ErrUnsupported)
+	case bytes.HasPrefix(data, []byte{0xFE, 0xFF}), bytes.HasPrefix(data, []byte{0xFF, 0xFE}):
+		return 0, fmt.Errorf("%w: the file is UTF-16 encoded; convert it to UTF-8", ErrUnsupported)
+	case bytes.IndexByte(data, 0) >= 0:
+		return 0, fmt.Errorf("%w: the file contains NUL bytes (UTF-16 without a byte order mark, or binary); convert it to UTF-8 text", ErrUnsupported)
+	case bytes.HasPrefix(data, bomUTF8):
+		return len(bomUTF8), nil
 	}
+	return 0, nil
 }
 
-// isImage reports whether v can hold an image reference: a scalar, or an
-// alias of one.
-func isImage(v *yaml.Node) bool {
-	return v.Kind == yaml.ScalarNode || v.Kind == yaml.AliasNode && v.Alias != nil && v.Alias.Kind == yaml.ScalarNode
+// Spell returns ref written the way written is: in its short form
+// ("nginx:1.27") when written names no registry host, fully qualified
+// ("docker.io/library/nginx:1.27") otherwise. Rewrites use it to keep a
+// file's style.
+func Spell(written string, ref reference.Reference) string {
+	if looksFamiliar(written) {
+		return ref.Familiar()
+	}
+	return ref.String()
 }
 
-func (w walker) add(v *yaml.Node, path string) {
-	if w.object != "" {
-		path = w.object + ": " + path
+// looksFamiliar reports whether a reference is written without its
+// registry host, as the Docker CLI allows for Docker Hub.
+func looksFamiliar(s string) bool {
+	i := strings.IndexByte(s, '/')
+	if i < 0 {
+		return true
 	}
-	if v.Kind == yaml.AliasNode {
-		// The value is written at its anchor; rewriting the anchor
-		// rewrites every alias of it.
-		*w.out = append(*w.out, Image{Value: v.Alias.Value, Path: path, Line: v.Line, start: -1, end: -1, alias: true})
-		return
-	}
-	start := -1
-	if v.Line-1 < len(w.offsets) {
-		start = w.offsets[v.Line-1] + columnBytes(w.data[w.offsets[v.Line-1]:], v.Column-1)
-	}
-	if v.Anchor != "" {
-		start = skipAnchor(w.data, start)
-	}
-	end := scalarEnd(w.data, start, v.Style)
-	*w.out = append(*w.out, Image{Value: v.Value, Path: path, Line: v.Line, start: start, end: end, style: v.Style})
-}
-
-// skipAnchor moves start past an "&name" anchor and the blanks after it.
-func skipAnchor(data []byte, start int) int {
-	if start < 0 || start >= len(data) || data[start] != '&' {
-		return start
-	}
-	i := start
-	for i < len(data) && data[i] != ' ' && data[i] != '\t' && data[i] != '\n' {
-		i++
-	}
-	for i < len(data) && (data[i] == ' ' || data[i] == '\t') {
-		i++
-	}
-	return i
-}
-
-// Rewrite returns data with the images for which replace returns a new
-// value and true rewritten; everything else, comments and formatting
-// included, is left byte for byte. Quoted values stay quoted the same way.
-// An alias (*name) is not rewritten itself: it follows its anchor.
-func Rewrite(data []byte, images []Image, replace func(Image) (string, bool)) ([]byte, int, error) {
-	type edit struct {
-		start, end int
-		text       string
-	}
-	var edits []edit
-	for _, img := range images {
-		if img.alias {
-			continue
-		}
-		v, ok := replace(img)
-		if !ok || v == img.Value {
-			continue
-		}
-		if img.start < 0 || img.end > len(data) || img.start >= img.end ||
-			(img.style == 0 && string(data[img.start:img.end]) != img.Value) {
-			return nil, 0, fmt.Errorf("line %d: cannot locate the value of %s in the file", img.Line, img.Path)
-		}
-		var text string
-		switch img.style {
-		case yaml.DoubleQuotedStyle:
-			text = strconv.Quote(v)
-		case yaml.SingleQuotedStyle:
-			text = "'" + strings.ReplaceAll(v, "'", "''") + "'"
-		case 0:
-			text = v
-		default:
-			return nil, 0, fmt.Errorf("line %d: %s uses a block scalar; rewrite it by hand", img.Line, img.Path)
-		}
-		edits = append(edits, edit{img.start, img.end, text})
-	}
-	sort.Slice(edits, func(i, j int) bool { return edits[i].start < edits[j].start })
-	var b bytes.Buffer
-	last := 0
-	for _, e := range edits {
-		if e.start < last {
-			return nil, 0, errors.New("overlapping rewrites")
-		}
-		b.Write(data[last:e.start])
-		b.WriteString(e.text)
-		last = e.end
-	}
-	b.Write(data[last:])
-	return b.Bytes(), len(edits), nil
-}
-
-func lineOffsets(data []byte) []int {
-	offs := []int{0}
-	for i, c := range data {
-		if c == '\n' {
-			offs = append(offs, i+1)
-		}
-	}
-	return offs
-}
-
-// columnBytes converts a 0-based character column on a line to a byte
-// offset.
-func columnBytes(line []byte, col int) int {
-	off := 0
-	for n := 0; n < col && off < len(line); n++ {
-		_, size := utf8.DecodeRune(line[off:])
-		off += size
-	}
-	return off
-}
-
-// scalarEnd finds the end of the scalar that starts at start.
-func scalarEnd(data []byte, start int, style yaml.Style) int {
-	if start < 0 || start >= len(data) {
-		return -1
-	}
-	switch style {
-	case yaml.DoubleQuotedStyle:
-		for i := start + 1; i < len(data); i++ {
-			switch data[i] {
-			case '\\':
-				i++
-			case '"':
-				return i + 1
-			}
-		}
-		return -1
-	case yaml.SingleQuotedStyle:
-		for i := start + 1; i < len(data); i++ {
-			if data[i] == '\'' {
-				if i+1 < len(data) && data[i+1] == '\'' {
-					i++
-					continue
-				}
-				return i + 1
-			}
-		}
-		return -1
-	}
-	// A plain scalar ends at the end of the line, a comment, or a flow
-	// indicator; image references contain none of ",[]{}" or " #".
-	i := start
-	for i < len(data) && data[i] != '\n' && data[i] != '\r' && data[i] != ',' && data[i] != '}' && data[i] != ']' {
-		if data[i] == '#' && i > start && (data[i-1] == ' ' || data[i-1] == '\t') {
-			break
-		}
-		i++
-	}
-	for i > start && (data[i-1] == ' ' || data[i-1] == '\t') {
-		i--
-	}
-	return i
-}
-
-func lookup(m *yaml.Node, key string) *yaml.Node {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
-
-func objectName(top *yaml.Node) string {
-	kind := lookup(top, "kind")
-	if kind == nil {
-		return ""
-	}
-	name := ""
-	if md := lookup(top, "metadata"); md != nil {
-		if n := lookup(md, "name"); n != nil {
-			name = n.Value
-		}
-	}
-	return kind.Value + "/" + name
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
+	host := s[:i]
+	return !strings.ContainsAny(host, ".:") && host != "localhost"
 }
