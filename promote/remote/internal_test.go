@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -64,6 +65,9 @@ func TestRetryable(t *testing.T) {
 		{"connection reset", nil, fmt.Errorf("read: %w", syscall.ECONNRESET), true},
 		{"connection refused", nil, fmt.Errorf("dial: %w", syscall.ECONNREFUSED), true},
 		{"dropped before the answer", nil, fmt.Errorf("get: %w", io.EOF), true},
+		{"closed while writing", nil, fmt.Errorf("write: %w", net.ErrClosed), true},
+		{"broken pipe", nil, fmt.Errorf("write: %w", syscall.EPIPE), true},
+		{"no answer in time", nil, &attemptTimeoutError{method: "GET", url: "x", after: time.Second}, true},
 		{"cancelled", nil, &url.Error{Op: "Get", URL: "x", Err: errors.Join(io.EOF, context.Canceled)}, false},
 		{"other", nil, errors.New("tls: bad certificate"), false},
 	}

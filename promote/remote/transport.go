@@ -148,7 +148,11 @@ func retryable(resp *http.Response, err error) bool {
 		if errors.As(err, &ne) && ne.Timeout() {
 			return true
 		}
+		// A connection the server closed while the request was still being
+		// written shows as a broken pipe or as net.ErrClosed ("use of
+		// closed network connection"), depending on who noticed first.
 		return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
+			errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed) ||
 			errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 	}
 	switch {
