@@ -43,13 +43,13 @@ import (
 )
 
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], deps{open: openRemote, demo: openDemo}, os.Stdout, os.Stderr))
+	os.Exit(run(context.Background(), os.Args[1:], deps{connect: connectRemote, demo: openDemo}, os.Stdout, os.Stderr))
 }
 
 // deps are the registries pinlint reaches; tests pass their own.
 type deps struct {
-	open opener                           // the registry of one host, for --fix
-	demo func() (promote.Registry, error) // the demo registry, for --fix --demo
+	connect func(plainHTTP []string) (promote.Registry, error) // the registries of the hosts the images name, for --fix
+	demo    func() (promote.Registry, error)                   // the demo registry, for --fix --demo
 }
 
 // defaultPolicy is used when no --policy is given.
@@ -202,7 +202,9 @@ func run(ctx context.Context, args []string, d deps, stdout, stderr io.Writer) i
 			}
 			fmt.Fprintf(stderr, "pinlint: --demo: resolving digests on the in-memory demo registry (%s), not a real registry; images on other hosts are refused\n", demo.Host)
 		} else {
-			reg = newByHost(d.open, plainHTTP...)
+			if reg, err = d.connect(plainHTTP); err != nil {
+				return fail("%v", err)
+			}
 		}
 	}
 

@@ -80,7 +80,7 @@ func (h *hosts) writes() int {
 func pinlint(t *testing.T, h *hosts, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	d := deps{open: h.open, demo: openDemo}
+	d := deps{connect: func(plain []string) (promote.Registry, error) { return newByHost(h.open, plain...), nil }, demo: openDemo}
 	code := run(context.Background(), args, d, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
@@ -447,7 +447,7 @@ func TestFixOverTheWire(t *testing.T) {
 	doc := "services:\n  api:\n    image: " + host + "/team/api:1.4\n  gone:\n    image: " + host + "/team/gone:1\n"
 	file := write(t, t.TempDir(), "compose.yaml", doc)
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), []string{"--fix", "--timeout", "10s", file}, deps{open: openRemote, demo: openDemo}, &out, &errOut)
+	code := run(context.Background(), []string{"--fix", "--timeout", "10s", file}, deps{connect: connectRemote, demo: openDemo}, &out, &errOut)
 	assert.Equal(t, 2, code, "the missing image is an error")
 	assert.Equal(t, strings.Replace(doc, "team/api:1.4\n", "team/api:1.4@"+ds[0].String()+"\n", 1), read(t, file))
 	assert.Contains(t, errOut.String(), "not pinned "+host+"/team/gone:1: "+host+" has no team/gone:1\n")
