@@ -28,7 +28,7 @@ func FuzzUpdatePlan(f *testing.F) {
 	src := reference.MustParse(app + ":v2.4.1")
 	d := digest.FromString("fuzz")
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := newPlan("deploy.yaml", data, 0o644, src, "production", nil)
+		p, err := newPlan("deploy.yaml", data, src, "production", nil)
 		if err != nil {
 			return
 		}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/opencontainers/go-digest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -386,4 +387,21 @@ func TestPromoteExtensions(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, "promote", decode(t, out).Operation)
 	assert.Equal(t, []string{"true true", "false true"}, seen)
+}
+
+// The file is written only if it still holds what was checked: an edit
+// made meanwhile is never overwritten.
+func TestPromoteUpdateKeepsAConcurrentEdit(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "deploy.yaml")
+	require.NoError(t, os.WriteFile(file, []byte(deployDoc), 0o644))
+	p, err := planUpdate(file, reference.MustParse(app+":v2.4.1"), "production", nil)
+	require.NoError(t, err)
+	require.NoError(t, p.prepare(digest.FromString("new")))
+	edited := deployDoc + "# edited meanwhile\n"
+	require.NoError(t, os.WriteFile(file, []byte(edited), 0o644))
+	_, err = p.write()
+	require.Error(t, err)
+	got, err := os.ReadFile(file)
+	require.NoError(t, err)
+	assert.Equal(t, edited, string(got))
 }

@@ -19,7 +19,6 @@ import (
 type updatePlan struct {
 	path    string
 	data    []byte
-	mode    os.FileMode
 	images  []manifest.Image
 	targets map[int]bool // indexes into images of the values to pin
 	channel string
@@ -45,7 +44,7 @@ func planUpdate(path string, src reference.Reference, channel string, paths []st
 	if err != nil {
 		return nil, err
 	}
-	p, err := newPlan(path, data, info.Mode().Perm(), src, channel, paths)
+	p, err := newPlan(path, data, src, channel, paths)
 	if err != nil {
 		return nil, err
 	}
@@ -57,12 +56,12 @@ func planUpdate(path string, src reference.Reference, channel string, paths []st
 
 // newPlan chooses the images to pin in data, the content of the file at
 // path; see planUpdate.
-func newPlan(path string, data []byte, mode os.FileMode, src reference.Reference, channel string, paths []string) (*updatePlan, error) {
+func newPlan(path string, data []byte, src reference.Reference, channel string, paths []string) (*updatePlan, error) {
 	images, err := manifest.Find(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	p := &updatePlan{path: path, data: data, mode: mode, images: images, targets: map[int]bool{}, channel: channel}
+	p := &updatePlan{path: path, data: data, images: images, targets: map[int]bool{}, channel: channel}
 	repo := src.NameOnly().Familiar()
 	var same []string // paths of images of the same repository, for messages
 	for i, img := range images {
@@ -173,8 +172,8 @@ func pinned(value, channel string, d digest.Digest) (string, error) {
 	return pin.String(), nil
 }
 
-// write replaces the file with the prepared rewrite, atomically, keeping
-// its mode; it returns how many values changed (zero: nothing to write).
+// write replaces the file with the prepared rewrite; it returns how many
+// values changed (zero: nothing to write).
 func (p *updatePlan) write() (int, error) {
 	if p.out == nil {
 		return 0, errors.New("internal error: the rewrite was not prepared")
@@ -182,7 +181,9 @@ func (p *updatePlan) write() (int, error) {
 	if p.changed == 0 {
 		return 0, nil
 	}
-	return p.changed, writeFileAtomic(p.path, p.out, p.mode)
+	// The file is replaced atomically, keeping its mode, and only if it
+	// still holds what was read and checked.
+	return p.changed, manifest.WriteFile(p.path, p.data, p.out)
 }
 
 // checkWritable reports whether a new file can be made in dir, where the
@@ -195,31 +196,4 @@ func checkWritable(dir string) error {
 	name := f.Name()
 	f.Close()
 	return os.Remove(name)
-}
-
-// writeFileAtomic writes data to a temporary file in path's folder and
-// renames it over path, so a reader sees the old file or the new one,
-// never a part.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // after a successful rename this finds nothing
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp, mode); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

@@ -73,22 +73,6 @@ func Seed() (*memory.Registry, Catalogue, error) {
 	}, nil
 }
 
-// Opener opens the registry of a program that takes --registry HOST: an
-// empty host means each reference's own host.
-type Opener func(host string) (promote.Registry, error)
-
-// Open is the Opener of programs that take --registry HOST. An empty host
-// routes every reference to its own host, as Connect does outside demo
-// mode; otherwise only references on host are served. It never returns
-// the demo catalogue: that takes Connect with demo mode on.
-func Open(host string) (promote.Registry, error) {
-	opts := []remote.RouterOption{remote.RouteDefaults(remote.WithDockerConfig(""), remote.WithPlainHTTPLoopback())}
-	if host != "" {
-		opts = append(opts, remote.RouteOnly(host))
-	}
-	return remote.NewRouter(opts...)
-}
-
 // Connector opens the registry of one run; Connect is the one the
 // programs use, tests pass their own.
 type Connector func(demoMode bool, plainHTTP []string, stderr io.Writer) (*remote.Router, error)

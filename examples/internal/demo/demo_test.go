@@ -104,34 +104,6 @@ func TestConnectDemoMode(t *testing.T) {
 	assert.ErrorContains(t, err, "docker config")
 }
 
-func TestOpen(t *testing.T) {
-	host, cat := seededHost(t)
-	tests := []struct {
-		name    string
-		host    string
-		refused bool
-	}{
-		{"every host", "", false},
-		{"the named host", host, false},
-		{"another host", "registry.other.example", true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			reg, err := Open(tt.host)
-			require.NoError(t, err)
-			d, err := reg.Resolve(context.Background(), reference.MustParse(host+"/acmecorp/payment-api:staging"))
-			if tt.refused {
-				assert.ErrorIs(t, err, remote.ErrNotRouted)
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, cat.PaymentAPI241, d.Digest.String())
-		})
-	}
-	_, err := Open("not a host")
-	assert.Error(t, err)
-}
-
 func TestParse(t *testing.T) {
 	tests := []struct {
 		name       string
