@@ -64,6 +64,11 @@ type finding struct {
 	Line int    `json:"line"`
 	Path string `json:"path"`
 	policy.Violation
+	// Index hides the Violation's position in the list checked from the
+	// JSON (a shallower field of the same name wins, and nil is left out):
+	// pinlint checks one reference at a time, so it would always be 0;
+	// File, Line and Path say where the image is.
+	Index *int `json:"index,omitempty"`
 }
 
 // fileResult says what pinlint did with one file.

@@ -117,6 +117,7 @@ func TestPinlintFindings(t *testing.T) {
 	h := newHosts(t)
 	code, out, stderr := pinlint(t, h, "--json", "--policy", "policy.json", "--env", "production", "deploy.yaml")
 	require.Equal(t, 1, code, stderr)
+	assert.NotContains(t, out, `"index"`, "a finding says where it is by file, line and path")
 	r := decode(t, out)
 	var got []string
 	for _, f := range r.Findings {
