@@ -9,7 +9,8 @@ import (
 // Record is the outcome of one operation: what was asked, what moved and
 // what did not. It serialises to JSON for release notes and audit trails.
 type Record struct {
-	// Operation is "publish", "promote" or "rollback".
+	// Operation is "publish", "promote", "rollback" or, in a CopyRecord,
+	// "copy".
 	Operation string `json:"operation"`
 	// Repository is the fully qualified repository name, such as
 	// "registry.example.com/team/app".
