@@ -18,7 +18,13 @@
 // with its previous digest, whether it moved, and any error) that
 // serialises to JSON as release notes and an audit trail. When some tags
 // moved and others did not, the operation returns the Record together with
-// a *PartialError naming both.
+// a *PartialError naming both. Every moved tag's Basis says how its
+// previous digest is known: exactly, from an atomic swap (TagSwapper), or
+// as read just before the write.
+//
+// DeriveAgainst lists a repository's tags and derives a tagging.Set
+// against them, so a release published to a registry never moves a newer
+// line's rolling tags or latest backwards.
 //
 // Errors from a Registry match the sentinels of this package with
 // errors.Is: ErrNotFound, ErrTagImmutable, ErrPreconditionFailed,

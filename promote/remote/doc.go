@@ -9,6 +9,11 @@
 //	...
 //	rec, err := promote.Promote(ctx, reg, app, "production", promote.ExpectCurrent(old))
 //
+// A fleet or a pipeline that mixes hosts (docker.io, ghcr.io, an internal
+// registry) uses a Router instead: one promote.Registry that sends each
+// reference to a Registry for its own host, created on first use with
+// per-host options (NewRouter, RouteDefaults, RouteHost, RouteOnly).
+//
 // # Options
 //
 // Credentials come from the Docker CLI config and its credential helpers
