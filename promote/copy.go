@@ -515,6 +515,15 @@ func (c *copier) legacyTag(ctx context.Context, l legacyTag) (TagChange, error) 
 		return ch, err
 	}
 	if err := c.dstT.Tag(ctx, l.desc, l.tag); err != nil {
+		// The answer may be lost, or be a retry's, after the write
+		// landed: read before recording the tag as not moved.
+		vctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), verifyTimeout)
+		now, rerr := c.dstT.Resolve(vctx, l.tag)
+		cancel()
+		if rerr == nil && now.Digest == l.desc.Digest {
+			ch.Moved, ch.Basis = true, BasisReadBack
+			return ch, nil
+		}
 		ch.Error = err.Error()
 		return ch, fmt.Errorf("legacy tag %q: %w", l.tag, err)
 	}

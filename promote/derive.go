@@ -39,8 +39,12 @@ func DeriveAgainst(ctx context.Context, r Registry, f tagging.Facts, s tagging.S
 		}
 		tags, err := AllTags(ctx, r, repo.NameOnly())
 		switch {
-		case errors.Is(err, ErrNotFound):
+		case errors.Is(err, ErrNotFound) && len(tags) == 0:
 			continue // a new repository
+		case errors.Is(err, ErrNotFound):
+			// Gone between two pages: deriving from the first pages alone
+			// could move latest or a rolling tag backwards.
+			return tagging.Set{}, fmt.Errorf("promote: list the tags of %s before deriving: the listing broke off after %d tags: %w", repo.Name(), len(tags), err)
 		case err != nil:
 			return tagging.Set{}, fmt.Errorf("promote: list the tags of %s before deriving: %w", repo.Name(), err)
 		}

@@ -111,6 +111,7 @@ func TestDeriveAgainstRefusesPartialListings(t *testing.T) {
 		{"first page fails", memory.Fault{Op: memory.OpTags, Err: boom}},
 		{"a later page fails", memory.Fault{Op: memory.OpTags, After: 1, Err: boom}},
 		{"unauthorized", memory.Fault{Op: memory.OpTags, Err: promote.ErrUnauthorized}},
+		{"gone after the first page", memory.Fault{Op: memory.OpTags, After: 1, Err: promote.ErrNotFound}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

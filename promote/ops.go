@@ -251,8 +251,9 @@ const swapAttempts = 3
 // converges instead of failing on its own earlier success. With a
 // TagSwapper every write is a swap from the digest just read, so Previous
 // is exactly what the write replaced; without one it is what a read just
-// before the write saw. A write that fails without a definite refusal (a
-// lost answer) is checked with a read before it is reported as not moved.
+// before the write saw. A write that fails, whatever the error (a lost
+// answer, or a refusal that answered a retry of a write that had landed),
+// is checked with a read before it is reported as not moved.
 func setTag(ctx context.Context, r Registry, cfg *config, repo reference.Reference, tag string, d digest.Digest, expect *digest.Digest) (TagChange, error) {
 	ch := TagChange{Tag: tag, Digest: d}
 	fail := func(err error) (TagChange, error) {
@@ -295,26 +296,15 @@ func setTag(ctx context.Context, r Registry, cfg *config, repo reference.Referen
 				return ch, nil
 			}
 		}
-		if definite(err) {
-			return fail(err)
-		}
+		// Even a clear refusal may be the answer to a retry of a write
+		// whose first answer was lost and which landed: read before
+		// recording the tag as not moved.
 		if landed(ctx, r, ref, d) {
 			ch.Moved, ch.Basis = true, BasisReadBack
 			return ch, nil
 		}
 		return fail(err)
 	}
-}
-
-// definite reports whether err is a registry's clear refusal, after which
-// the write certainly did not happen, rather than a lost or garbled answer.
-func definite(err error) bool {
-	for _, s := range []error{ErrNotFound, ErrTagImmutable, ErrPreconditionFailed, ErrUnauthorized, ErrDenied, ErrUnsupported, ErrRateLimited} {
-		if errors.Is(err, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // verifyTimeout bounds the read that checks whether a write whose answer
@@ -332,8 +322,9 @@ func landed(ctx context.Context, r Registry, ref reference.Reference, d digest.D
 }
 
 // deleteTag removes tag from repo if it still points at expect. A tag
-// already gone is done: a retried rollback converges, and a DELETE whose
-// first answer was lost and whose retry found nothing counts as done.
+// already gone is done: a retried rollback converges. A DELETE that fails
+// (a 404 to a retry whose first answer was lost, say) is checked with a
+// read: gone counts as done, still there as failed.
 func deleteTag(ctx context.Context, r Registry, cfg *config, repo reference.Reference, tag string, expect digest.Digest) (TagChange, error) {
 	ch := TagChange{Tag: tag}
 	fail := func(err error) (TagChange, error) {
@@ -363,13 +354,9 @@ func deleteTag(ctx context.Context, r Registry, cfg *config, repo reference.Refe
 	switch {
 	case err == nil:
 		ch.Moved, ch.Basis = true, BasisRead
-	case errors.Is(err, ErrNotFound):
-		// Read a moment ago and gone now: an earlier attempt of this
-		// DELETE (whose answer was lost) or another writer removed it.
-		ch.Moved, ch.Basis = true, BasisReadBack
-	case definite(err):
-		return fail(err)
 	case gone(ctx, r, ref):
+		// Read a moment ago and gone now, though the answer was an error
+		// (a 404 to a retry, a lost answer): the DELETE landed.
 		ch.Moved, ch.Basis = true, BasisReadBack
 	default:
 		return fail(err)

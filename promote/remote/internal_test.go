@@ -178,3 +178,20 @@ func TestRetryStopsAtTheDeadlineOnConnectionErrors(t *testing.T) {
 	assert.ErrorIs(t, err, syscall.ECONNREFUSED)
 	assert.NoError(t, ctx.Err(), "it gave up before the deadline instead of waiting it out")
 }
+
+// Configured credentials are scrubbed however many there are and however
+// many tokens a long run records after them.
+func TestConfiguredSecretsAreNeverEvicted(t *testing.T) {
+	var static []string
+	for i := range 2 * maxSecrets {
+		static = append(static, fmt.Sprintf("secret-value-%03d", i))
+	}
+	s := newSecrets(static...)
+	for i := range 2 * maxSecrets {
+		s.add(fmt.Sprintf("token-%03d-xxxx", i))
+	}
+	for _, v := range []string{static[0], static[len(static)-1]} {
+		assert.NotContains(t, s.redact("oops "+v), v)
+	}
+	assert.NotContains(t, s.redact("token-127-xxxx"), "token-127", "the newest recorded token is kept")
+}

@@ -177,7 +177,8 @@ func (r *Registry) retagOne(ctx context.Context, repo *orasremote.Repository, sr
 	}
 	if err := r.push(ctx, repo, m, tag); err != nil {
 		werr := r.wrap("tag", dst.String(), err, st)
-		if refused(werr) || !r.landed(ctx, repo, tag, m.desc.Digest) {
+		// Even a clear refusal may answer a retry of a push that landed.
+		if !r.landed(ctx, repo, tag, m.desc.Digest) {
 			return fail(werr)
 		}
 		ch.Moved, ch.Basis = true, promote.BasisReadBack
@@ -187,30 +188,17 @@ func (r *Registry) retagOne(ctx context.Context, repo *orasremote.Repository, sr
 	return ch, nil
 }
 
-// refused reports whether err is the registry's clear refusal, after which
-// a write certainly did not happen, rather than a lost answer.
-func refused(err error) bool {
-	for _, s := range []error{promote.ErrNotFound, promote.ErrTagImmutable, promote.ErrUnauthorized, promote.ErrDenied, promote.ErrUnsupported, promote.ErrRateLimited} {
-		if errors.Is(err, s) {
-			return true
-		}
-	}
-	return false
-}
-
 // landed reports whether tag points at d now: the check, after a write
 // whose answer was lost, that tells a write the registry applied from one
-// it never saw. It reads even when ctx is done, within verifyTimeout.
+// it never saw. It reads even when ctx is done, as a call of its own.
 func (r *Registry) landed(ctx context.Context, repo *orasremote.Repository, tag string, d digest.Digest) bool {
-	vctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), verifyTimeout)
+	// A call of its own: fresh retry budget and deadline, whatever the
+	// failed write used up.
+	vctx, _, cancel := r.begin(context.WithoutCancel(ctx))
 	defer cancel()
 	desc, err := repo.Manifests().Resolve(vctx, tag)
 	return err == nil && desc.Digest == d
 }
-
-// verifyTimeout bounds the read that checks whether a write whose answer
-// was lost took effect.
-const verifyTimeout = 10 * time.Second
 
 // DeleteTag removes the tag of ref with a DELETE of the manifest by tag,
 // which CNCF distribution v3, Harbor, GHCR and others treat as untagging.

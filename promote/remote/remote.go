@@ -380,6 +380,7 @@ func (r *Registry) repository(ref reference.Reference) (*orasremote.Repository, 
 // secrets remembers credential material seen by the backend, so that no
 // error it returns ever repeats it.
 type secrets struct {
-	mu   sync.Mutex
-	list []string
+	static []string // configured credentials, set once by newSecrets
+	mu     sync.Mutex
+	list   []string // values seen in requests, the newest maxSecrets
 }

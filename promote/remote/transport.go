@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -45,7 +46,11 @@ func (t *deadlineRetryTransport) RoundTrip(req *http.Request) (*http.Response, e
 			if shared != nil {
 				pol.budget = shared
 			}
-			pol.state = st
+			if req.Method == http.MethodDelete {
+				// Only a DELETE's own retries say that an earlier attempt
+				// of it may have landed; a retried token fetch does not.
+				pol.state = st
+			}
 			return pol
 		},
 	}
@@ -186,7 +191,7 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 // their status, which oras-go's errors do not carry.
 type callState struct {
 	retryAfter time.Duration
-	// retried is set when a request of the call was sent again after an
+	// retried is set when a DELETE of the call was sent again after an
 	// attempt whose answer was lost or was a 5xx, 408 or 429.
 	retried atomic.Bool
 }
@@ -221,18 +226,24 @@ func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { re
 
 const maxSecrets = 64
 
+// newSecrets remembers the configured credentials for good: they are
+// never evicted, however many values are seen in requests afterwards.
 func newSecrets(static ...string) *secrets {
 	s := &secrets{}
 	for _, v := range static {
-		s.add(v)
+		if len(v) >= 4 && !slices.Contains(s.static, v) {
+			s.static = append(s.static, v)
+		}
 	}
 	return s
 }
 
-// add remembers v, dropping the oldest entry beyond maxSecrets. Values
-// shorter than 4 bytes are not worth scrubbing (and would mangle text).
+// add remembers v, a value seen in a request (a token the auth client
+// fetched, say), dropping the oldest such value beyond maxSecrets; the
+// configured credentials are kept apart and never dropped. Values shorter
+// than 4 bytes are not worth scrubbing (and would mangle text).
 func (s *secrets) add(v string) {
-	if len(v) < 4 {
+	if len(v) < 4 || slices.Contains(s.static, v) {
 		return
 	}
 	s.mu.Lock()
@@ -257,7 +268,7 @@ var authValue = regexp.MustCompile(`\b(Basic|Bearer|basic|bearer|BASIC|BEARER)\s
 // Authorization value from text that came from the registry.
 func (s *secrets) redact(text string) string {
 	s.mu.Lock()
-	list := append([]string(nil), s.list...)
+	list := append(slices.Clone(s.static), s.list...)
 	s.mu.Unlock()
 	for _, v := range list {
 		text = strings.ReplaceAll(text, v, "[redacted]")
