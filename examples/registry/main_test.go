@@ -46,6 +46,7 @@ type server struct {
 	addr   string // host:port
 	cancel context.CancelFunc
 	done   chan int
+	copied chan struct{} // closed once all of stdout is in the buffer
 	stdout *lockedBuffer
 	stderr *lockedBuffer
 }
@@ -56,7 +57,7 @@ func start(t *testing.T, args ...string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	s := &server{cancel: cancel, done: make(chan int, 1), stdout: &lockedBuffer{}, stderr: &lockedBuffer{}}
+	s := &server{cancel: cancel, done: make(chan int, 1), copied: make(chan struct{}), stdout: &lockedBuffer{}, stderr: &lockedBuffer{}}
 	go func() {
 		code := run(ctx, args, pw, s.stderr)
 		pw.Close()
@@ -69,7 +70,10 @@ func start(t *testing.T, args ...string) *server {
 		t.Fatalf("the program exited with %d before serving: %s", <-s.done, s.stderr.String())
 	}
 	s.stdout.Write([]byte(line))
-	go func() { _, _ = io.Copy(s.stdout, br) }()
+	go func() {
+		_, _ = io.Copy(s.stdout, br)
+		close(s.copied)
+	}()
 	rest, ok := strings.CutPrefix(line, "registry: serving http://")
 	require.True(t, ok, "first line: %q", line)
 	s.addr, _, _ = strings.Cut(rest, " ")
@@ -86,6 +90,7 @@ func (s *server) stop(t *testing.T) int {
 	s.cancel()
 	code := <-s.done
 	s.done <- code // for the cleanup
+	<-s.copied     // the program closed stdout: all it wrote is in the buffer
 	return code
 }
 
