@@ -212,14 +212,6 @@ func (s *jsonScanner) literal(word string) error {
 	return nil
 }
 
-func (s *jsonScanner) enter() error {
-	s.depth++
-	if s.depth > maxJSONDepth {
-		return s.errorf("nested more than %d levels deep", maxJSONDepth)
-	}
-	return nil
-}
-
 // open consumes the opening bracket of an object ('{') or array ('[').
 func (s *jsonScanner) open(c byte) error {
 	if s.peek() != c {

@@ -332,16 +332,6 @@ func (t template) eval(sc scope) (string, error) {
 	return b.String(), nil
 }
 
-// isName reports whether a bare-word parameter names something in the
-// scope.
-func (s scope) isName(p param) bool {
-	if p.quoted {
-		return false
-	}
-	_, ok := s.helpers[p.str]
-	return ok
-}
-
 // escapeHTML escapes what Handlebars escapes in {{…}} output.
 func escapeHTML(s string) string {
 	if !strings.ContainsAny(s, "&<>\"'`=") {
